@@ -1,0 +1,320 @@
+"""The ``candor`` command: a thin face over :mod:`candor.stages`.
+
+Every command parses its options, calls one library function and prints what happened. Results go
+to stdout, progress and logs to stderr. Exit codes: 0 ok, 1 something the user can fix (the
+message says what and where), 2 an internal error (a bug: the hint says how to see the trace).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from candor import logs, stages
+from corpus.errors import CandorError
+from corpus.settings import CONFIG_FILE, Settings, load_settings
+
+app = typer.Typer(
+    name="candor",
+    help="Turn public forum conversations into honest proof on product pages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sample_forum_app = typer.Typer(
+    help="A local replay of the sample Discourse forum.", no_args_is_help=True
+)
+app.add_typer(sample_forum_app, name="sample-forum")
+
+out = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", help=f"Configuration file (default: ./{CONFIG_FILE})."),
+]
+
+
+class _State:
+    config: Path | None = None
+
+
+@app.callback()
+def _main(
+    config: ConfigOption = None,
+    log_json: Annotated[bool, typer.Option(help="Write logs as JSON lines to stderr.")] = False,
+) -> None:
+    _State.config = config
+    logs.configure(json_lines=log_json)
+
+
+def _settings() -> Settings:
+    return load_settings(_State.config)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A rich progress bar on stderr; yields the callback stages report into."""
+    bar = Progress(
+        TextColumn(f"[bold]{label}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    )
+    task = bar.add_task(label, total=None)
+    with bar:
+        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+@app.command()
+def init() -> None:
+    """Create candor.yaml if missing, then create or migrate the store."""
+    path = _State.config or Path(CONFIG_FILE)
+    if not path.exists():
+        from candor.demo import EXAMPLE_CONFIG
+
+        path.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+        out.print(f"wrote {path}: edit venues and products, then run `candor crawl`")
+    taxonomy = stages.init(load_settings(path))
+    out.print(f"store ready; {len(taxonomy.categories)} taxonomy categories loaded")
+
+
+@app.command()
+def crawl(
+    venue: Annotated[str | None, typer.Option(help="Only this venue.")] = None,
+    max_threads: Annotated[int | None, typer.Option(min=1, help="Stop after N threads.")] = None,
+) -> None:
+    """Fetch new and changed threads from the configured forums."""
+    with _progress("crawl") as progress:
+        reports = stages.crawl(_settings(), venue, max_threads, progress)
+    for r in reports:
+        out.print(f"{r.venue}: {r.status}, " + ", ".join(f"{k} {v}" for k, v in r.stats.items()))
+
+
+@app.command()
+def enrich() -> None:
+    """Clean, redact, embed and judge every thread that changed."""
+    with _progress("enrich") as progress:
+        r = stages.enrich(_settings(), progress)
+    out.print(
+        f"enriched {r.threads_enriched} threads, {r.posts_enriched} posts, "
+        f"{r.annotations} annotations in {r.seconds:.1f} s"
+    )
+
+
+@app.command("select")
+def select_() -> None:
+    """Propose candidate threads for every product, with their score parts."""
+    r = stages.select_threads(_settings())
+    out.print(f"{r.candidates} candidates for {r.products} products ({r.changed} changed)")
+
+
+@app.command()
+def approve(
+    product: Annotated[str, typer.Argument(help="Product slug, e.g. signal-desktop.")],
+    reviewer: Annotated[str, typer.Option(help="Who approves (recorded in the audit log).")],
+    top: Annotated[int, typer.Option(min=0, help="Approve the N best unreviewed candidates.")] = 0,
+    candidate: Annotated[
+        list[int] | None, typer.Option(help="Approve these candidate ids.")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded).")] = None,
+) -> None:
+    """Approve candidates for a product page (the studio does this with evidence in view)."""
+    if not top and not candidate:
+        raise typer.BadParameter("say which: --top N or --candidate ID")
+    ids = stages.approve(_settings(), product, reviewer, top, candidate, reason)
+    out.print(f"approved {len(ids)} candidates of {product}: {ids}")
+
+
+@app.command()
+def publish(
+    rollback: Annotated[bool, typer.Option(help="Switch back to the previous release.")] = False,
+) -> None:
+    """Publish approved mash-ups as a new atomic release."""
+    result = stages.publish(_settings(), rollback=rollback)
+    if rollback:
+        out.print(f"current release is now {result}")
+    elif result.changed:
+        out.print(
+            f"published release {result.release}: {result.pages} pages, "
+            f"{result.threads} threads at {result.path}"
+        )
+    else:
+        out.print(f"nothing changed; release {result.release} stays current at {result.path}")
+
+
+@app.command()
+def run(
+    max_threads: Annotated[int | None, typer.Option(min=1, help="Stop crawling after N.")] = None,
+) -> None:
+    """Crawl, enrich, select and publish: every stage that needs no person."""
+    settings = _settings()
+    stages.init(settings)
+    with _progress("crawl") as progress:
+        stages.crawl(settings, None, max_threads, progress)
+    with _progress("enrich") as progress:
+        stages.enrich(settings, progress)
+    stages.select_threads(settings)
+    stages.publish(settings)
+    status()
+
+
+@app.command()
+def demo(
+    folder: Annotated[Path, typer.Option("--dir", help="Where the demo keeps its files.")] = Path(
+        "demo"
+    ),
+    threads: Annotated[int, typer.Option(min=1, help="Sample threads to replay.")] = 300,
+    all_threads: Annotated[bool, typer.Option("--all", help="Replay all sample threads.")] = False,
+    taxonomy: Annotated[Path, typer.Option(help="The taxonomy to use.")] = Path("taxonomy.yaml"),
+    sample_data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Sample Discourse topics (default: CANDOR_SAMPLE_DATA or ../shared/data/…)."
+        ),
+    ] = None,
+) -> None:
+    """Run the whole pipeline on the sample forum and show where to look."""
+    from candor.demo import run_demo
+
+    data = sample_data or Path(
+        os.environ.get("CANDOR_SAMPLE_DATA", "../shared/data/discourse-signal-topics.jsonl.gz")
+    )
+
+    def progress(label: str) -> Callable[[int, int | None], None]:
+        return lambda done, total: err.print(f"  {label}: {done}/{total or '?'}", end="\r")
+
+    result = run_demo(folder, taxonomy, data, None if all_threads else threads, progress=progress)
+    for step, summary in result.steps:
+        out.print(f"[bold]{step:>8}[/bold]  {summary}")
+    _print_status(stages.status(result.settings))
+    out.print(f"\nOpen the published site: [bold]{result.site}/index.html[/bold]")
+    out.print(f"Configuration and store: {folder.resolve()}")
+
+
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """How far each stage got, and the latest crawl report per venue."""
+    result = stages.status(_settings())
+    if as_json:
+        out.print_json(json.dumps({"counts": asdict(result.counts), "crawls": result.crawls}))
+    else:
+        _print_status(result)
+
+
+def _print_status(result: stages.Status) -> None:
+    table = Table("stage", "count", title="candor status")
+    for name, value in asdict(result.counts).items():
+        table.add_row(name.replace("_", " "), str(value))
+    out.print(table)
+    for crawl_ in result.crawls:
+        out.print("last crawl: " + ", ".join(f"{k} {v}" for k, v in crawl_.items()))
+
+
+@app.command()
+def devset(
+    output: Annotated[Path, typer.Option("--out", help="Where to write the eval file.")],
+    sample_data: Annotated[
+        Path | None, typer.Option(help="Sample topics (default: settings).")
+    ] = None,
+) -> None:
+    """Join the dev set's labels with the sample forum's text into an eval file."""
+    from candor.demo import example_venue
+    from candor.devset import build
+
+    settings = _settings()
+    venue = settings.venues[0] if settings.venues else example_venue()
+    items = list(build(sample_data or settings.sample_data, venue))
+    output.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+    out.print(f"wrote {len(items)} items to {output}")
+
+
+@app.command("eval")
+def eval_(
+    file: Annotated[Path, typer.Argument(help="Labelled items, JSON Lines (see README).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    predictions: Annotated[Path | None, typer.Option(help="Write predictions here.")] = None,
+) -> None:
+    """Judge a labelled set: precision, recall and F1 per key, beside a keyword baseline."""
+    from candor.evaluate import evaluate_file
+
+    report, preds = evaluate_file(_settings(), file)
+    if predictions:
+        predictions.write_text(
+            "".join(json.dumps(asdict(p)) + "\n" for p in preds), encoding="utf-8"
+        )
+    if as_json:
+        out.print_json(json.dumps(report["all"]))
+        return
+    for split, figures in report.items():
+        _print_eval(split, figures)
+
+
+def _print_eval(split: str, report: dict[str, Any]) -> None:
+    table = Table("key", "support", "precision", "recall", "F1", "baseline F1", title=split)
+    for key, figures in report.items():
+        base = figures["keyword_baseline"]
+        table.add_row(
+            key,
+            str(figures["support"]),
+            f"{figures['precision']:.3f}",
+            f"{figures['recall']:.3f}",
+            f"{figures['f1']:.3f}",
+            f"{base['f1']:.3f}",
+        )
+    out.print(table)
+    confusion = report.get("staff_post_kind", {}).get("confusion")
+    if confusion:
+        kinds = sorted({k for row in confusion.values() for k in row} | set(confusion))
+        matrix = Table("gold \\ predicted", *kinds, title=f"{split}: staff post kinds")
+        for gold in kinds:
+            matrix.add_row(gold, *(str(confusion.get(gold, {}).get(k, 0)) for k in kinds))
+        out.print(matrix)
+
+
+@sample_forum_app.command("serve")
+def sample_forum_serve(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8765,
+    threads: Annotated[int | None, typer.Option(min=1, help="Serve the N latest threads.")] = None,
+    chunk_size: Annotated[int, typer.Option(min=1, help="Posts embedded per topic page.")] = 20,
+) -> None:
+    """Serve the sample data like a Discourse forum until Ctrl-C."""
+    from candor.sample_forum import serve_forever
+
+    serve_forever(_settings().sample_data, port=port, limit=threads, chunk_size=chunk_size)
+
+
+def main() -> None:
+    """Entry point: maps errors to exit codes (see the module docstring)."""
+    try:
+        app(standalone_mode=False)
+    except CandorError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False)
+        sys.exit(1)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(1)
+    except typer.TyperException as exc:  # usage errors: a wrong option or value
+        exc.show()  # type: ignore[attr-defined]
+        sys.exit(1)
+    except Exception as exc:  # a bug: say so briefly, keep the trace for who asks
+        err.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        if os.environ.get("CANDOR_DEBUG"):
+            traceback.print_exc()
+        else:
+            err.print("run again with CANDOR_DEBUG=1 for the full trace, and report it")
+        sys.exit(2)

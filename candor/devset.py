@@ -1,0 +1,99 @@
+"""Build the public eval file from the dev set's labels and the sample forum's text.
+
+The labels under ``tests/data/dev/`` hold ids and judgements only (the forum's words stay in the
+sample data, not in this repository); this joins them into the JSON Lines format that
+``candor eval`` reads. Text goes through the same cleaning and redaction as enrichment. Items are
+split by a hash of their id into ``tune`` (rules may be developed against it) and ``holdout``
+(reported, never looked at while writing rules).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from candor.sample_forum import load_topics
+from corpus.errors import InputError
+from corpus.settings import VenueConfig
+from nlp.clean import clean_html
+from nlp.redact import redact
+
+DEV_LABELS = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev"
+
+
+def _text(html: str) -> str:
+    return redact(clean_html(html).text).text
+
+
+def split_of(item_id: str) -> str:
+    return "holdout" if hashlib.sha256(item_id.encode()).digest()[0] % 2 else "tune"
+
+
+def build(
+    sample_data: Path, venue: VenueConfig, labels: Path = DEV_LABELS
+) -> Iterator[dict[str, Any]]:
+    """Yield eval items for every labelled post and thread; roles follow ``venue``'s rules."""
+    topics = {t["id"]: t for t in load_topics(sample_data)}
+    posts = {p["id"]: (t, p) for t in topics.values() for p in t["post_stream"]["posts"]}
+    for path in sorted(labels.glob("*.labels.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            label = json.loads(line)
+            kind, _, raw_id = label["id"].partition(":")
+            try:
+                if kind == "post":
+                    yield _post_item(label, *posts[int(raw_id)])
+                else:
+                    yield _thread_item(label, topics[int(raw_id)], venue)
+            except KeyError as exc:
+                raise InputError(f"{path}:{number}: {label['id']} is not in {sample_data}") from exc
+
+
+def _post_item(
+    label: dict[str, Any], topic: dict[str, Any], post: dict[str, Any]
+) -> dict[str, Any]:
+    by_number = {p["post_number"]: p for p in topic["post_stream"]["posts"]}
+    replied = by_number.get(post.get("reply_to_post_number") or post["post_number"] - 1)
+    return {
+        "id": label["id"],
+        "type": "post",
+        "role": label["role"],
+        "title": topic["title"],
+        "text": _text(post["cooked"]),
+        "context": _text(replied["cooked"]) if replied else "",
+        "number": post["post_number"],
+        "split": split_of(label["id"]),
+        "gold": label["gold"],
+    }
+
+
+def _thread_item(
+    label: dict[str, Any], topic: dict[str, Any], venue: VenueConfig
+) -> dict[str, Any]:
+    posts = topic["post_stream"]["posts"]
+    opener = posts[0]["username"]
+
+    def role(post: dict[str, Any]) -> str:
+        staff = post.get("primary_group_name") == "signal_staff" or post[
+            "username"
+        ].lower().endswith("-signal")
+        return "staff" if staff else "opener" if post["username"] == opener else "customer"
+
+    return {
+        "id": label["id"],
+        "type": "thread",
+        "title": topic["title"],
+        "posts": [
+            {
+                "username": p["username"],
+                "role": role(p),
+                "text": _text(p["cooked"]),
+                "accepted": bool(p.get("accepted_answer")),
+            }
+            for p in posts
+        ],
+        "split": split_of(label["id"]),
+        "gold": label["gold"],
+    }

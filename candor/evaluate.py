@@ -1,0 +1,40 @@
+"""Wires :mod:`nlp.evaluation` to the configured models and taxonomy for ``candor eval``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpus.settings import Settings
+from corpus.taxonomy import load_taxonomy
+from nlp import models
+from nlp.evaluation import Evaluator, Prediction, read_items, score, score_by_split
+
+
+def evaluate_file(settings: Settings, path: Path) -> tuple[dict[str, Any], list[Prediction]]:
+    """Return ``({"all": report, <split>: report…}, predictions)`` for the items in ``path``."""
+    items = read_items(path)
+    model = models.sentence_model(settings.nlp.embedding_model, settings.nlp.max_seq_length)
+
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.asarray(
+            model.encode(
+                texts,
+                batch_size=settings.nlp.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            ),
+            dtype=np.float32,
+        )
+
+    evaluator = Evaluator(
+        models.sentence_splitter(settings.nlp.spacy_model),
+        load_taxonomy(settings.taxonomy),
+        encode,
+        settings.nlp.category_threshold,
+        settings.nlp.category_margin,
+    )
+    predictions = evaluator.predict(items)
+    return {"all": score(predictions), **score_by_split(predictions)}, predictions

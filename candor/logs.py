@@ -1,0 +1,32 @@
+"""Structured logs on stderr: key-value lines for people, JSON lines for machines (``--log-json``).
+
+Stdout is for results; everything a stage says about its progress goes here.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import structlog
+
+
+def configure(json_lines: bool = False, level: int = logging.INFO) -> None:
+    renderer = (
+        structlog.processors.JSONRenderer()
+        if json_lines
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+    )
+    structlog.configure(
+        processors=[
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+log = structlog.get_logger("candor")

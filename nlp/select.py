@@ -1,0 +1,154 @@
+"""Selection: rank each product's threads by what makes them honest proof, with the reasons.
+
+A thread's score is the sum of named parts, each from an annotation whose evidence travels with
+it: a staff admission of a mistake counts most (authenticity over happy talk), then a resolution,
+gratitude, community helpers and staff involvement. The top threads per product become
+``Candidate`` rows; a thread that drops out, or was deleted at the source, is deactivated rather
+than removed, because a curator's review of it must stay in the audit log.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corpus import models as m
+from corpus.settings import SelectConfig
+from corpus.store import Store
+
+SELECTOR = "candor.select.v1"
+MAX_EXCERPT_POSTS = 4
+
+# Weight of each part: (per occurrence, cap).
+WEIGHTS: dict[str, tuple[float, float]] = {
+    "admission": (3.0, 3.0),
+    "resolved": (2.0, 2.0),
+    "gratitude": (0.5, 1.5),
+    "helpers": (0.5, 1.5),
+    "staff_involved": (0.5, 0.5),
+}
+
+
+@dataclass
+class ThreadEvidence:
+    """What selection knows about one thread, gathered from its annotations."""
+
+    thread_id: int
+    products: list[str] = field(default_factory=list)
+    counts: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    def score(self) -> tuple[float, dict[str, float]]:
+        parts = {
+            name: round(min(cap, per * self.counts.get(name, 0.0)), 3)
+            for name, (per, cap) in WEIGHTS.items()
+        }
+        parts = {name: value for name, value in parts.items() if value}
+        return round(sum(parts.values()), 3), parts
+
+    def excerpt_post_ids(self, opener_post_id: int | None) -> list[int]:
+        """The opening post, then the posts that carry the score's evidence."""
+        ids = [opener_post_id] if opener_post_id else []
+        for item in self.evidence:
+            post_id = item.get("post_id")
+            if post_id and post_id not in ids:
+                ids.append(post_id)
+        return ids[:MAX_EXCERPT_POSTS]
+
+
+@dataclass(frozen=True)
+class SelectReport:
+    products: int
+    candidates: int
+    changed: int
+
+
+def gather(session: Session) -> dict[int, ThreadEvidence]:
+    """Every live thread's selection evidence."""
+    rows = session.execute(
+        select(m.Annotation)
+        .join(m.Thread, m.Thread.id == m.Annotation.thread_id)
+        .where(
+            m.Thread.deleted_at.is_(None),
+            m.Annotation.kind.in_(
+                ["products", "admission", "resolved", "gratitude", "helpers", "staff_involved"]
+            ),
+        )
+    ).scalars()
+    threads: dict[int, ThreadEvidence] = {}
+    for a in rows:
+        t = threads.setdefault(a.thread_id, ThreadEvidence(a.thread_id))
+        if a.kind == "products":
+            t.products = [p["slug"] for p in a.value]
+        elif a.kind == "helpers":
+            t.counts["helpers"] = a.value["count"]
+        elif a.value:
+            t.counts[a.kind] += 1.0
+            if a.kind != "staff_involved":
+                t.evidence.extend({**e, "part": a.kind} for e in a.evidence if e.get("post_id"))
+    return threads
+
+
+def select_candidates(store: Store, config: SelectConfig) -> SelectReport:
+    """Propose the top threads of each product; idempotent (same corpus, same candidates)."""
+    with store.session() as session:
+        threads = gather(session)
+        openers = dict(
+            session.execute(
+                select(m.Post.thread_id, m.Post.id).where(
+                    m.Post.number == 1, m.Post.deleted_at.is_(None)
+                )
+            ).all()
+        )
+        products = session.scalars(select(m.Product)).all()
+        changed = total = 0
+        for product in products:
+            ranked = sorted(
+                ((t.score(), t) for t in threads.values() if product.slug in t.products),
+                key=lambda item: (-item[0][0], item[1].thread_id),
+            )
+            chosen = [(s, t) for s, t in ranked if s[0] >= config.min_score][: config.per_product]
+            changed += _store_candidates(session, product, chosen, openers)
+            total += len(chosen)
+    return SelectReport(len(products), total, changed)
+
+
+def _store_candidates(
+    session: Session,
+    product: m.Product,
+    chosen: list[tuple[tuple[float, dict[str, float]], ThreadEvidence]],
+    openers: dict[int, int],
+) -> int:
+    """Upsert the product's candidates; deactivate those no longer chosen. Returns changes."""
+    existing = {
+        c.thread_id: c
+        for c in session.scalars(select(m.Candidate).where(m.Candidate.product_id == product.id))
+    }
+    changed = 0
+    for rank, ((score, parts), t) in enumerate(chosen, start=1):
+        row = existing.pop(t.thread_id, None)
+        values = {
+            "rank": rank,
+            "score": score,
+            "parts": parts,
+            "evidence": t.evidence,
+            "excerpt_post_ids": t.excerpt_post_ids(openers.get(t.thread_id)),
+            "selector": SELECTOR,
+            "active": True,
+        }
+        if row is None:
+            session.add(m.Candidate(product_id=product.id, thread_id=t.thread_id, **values))
+            changed += 1
+        elif any(getattr(row, k) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            changed += 1
+    for row in existing.values():
+        if row.active:
+            row.active = False
+            changed += 1
+    return changed

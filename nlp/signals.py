@@ -1,0 +1,221 @@
+"""Post-level signals: the judgements that make a thread worth showing, each with its evidence.
+
+A signal is a named, versioned function registered with :func:`signal` (``candor.gratitude.v1``),
+spaCy-style: the name is stored on every annotation it makes, so a changed rule is a new version
+and re-computes only its own annotations. A signal reads one post's sentences and its author's
+role and returns a :class:`Finding` (value, confidence and the sentences that show it) or None.
+
+The rules here are cue patterns applied per sentence, with exclusions for the look-alikes the dev
+set showed (thanks in advance, sympathy without owning a fault, negated fixes). Their precision
+and recall on the labelled dev set are reported by ``candor eval``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from nlp.roles import COMMUNITY, OPENER, STAFF
+from nlp.sentences import Span
+
+
+@dataclass(frozen=True)
+class PostView:
+    """One post as the signals see it."""
+
+    text: str
+    sentences: list[Span]
+    role: str
+    number: int
+
+    def sentence_texts(self) -> list[tuple[Span, str]]:
+        return [((s, e), self.text[s:e]) for s, e in self.sentences]
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    value: object
+    score: float
+    spans: list[Span]
+
+
+SignalFn = Callable[[PostView], Finding | None]
+
+
+@dataclass(frozen=True)
+class Signal:
+    name: str
+    kind: str
+    roles: frozenset[str]
+    func: SignalFn
+
+
+REGISTRY: dict[str, Signal] = {}
+
+
+def signal(name: str, kind: str, roles: set[str]) -> Callable[[SignalFn], SignalFn]:
+    """Register ``func`` as the signal ``name`` producing annotations of ``kind``."""
+
+    def register(func: SignalFn) -> SignalFn:
+        REGISTRY[name] = Signal(name, kind, frozenset(roles), func)
+        return func
+
+    return register
+
+
+def judge(post: PostView) -> list[tuple[str, Finding]]:
+    """Every registered signal that applies to the post's role and fires, by name."""
+    return [
+        (name, finding)
+        for name, sig in REGISTRY.items()
+        if post.role in sig.roles and (finding := sig.func(post)) is not None
+    ]
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{a})" for a in alternatives), re.IGNORECASE)
+
+
+def _matching(post: PostView, cue: re.Pattern[str], veto: re.Pattern[str]) -> list[Span]:
+    return [
+        span
+        for span, sentence in post.sentence_texts()
+        if cue.search(sentence) and not veto.search(sentence)
+    ]
+
+
+THANKS = _rx(
+    r"\bthank(s| you| u)\b",
+    r"\bthx\b",
+    r"\bty\b(?!pe)",
+    r"\bmuch appreciated\b",
+    r"\bi (really )?appreciate (it|that|this|your|the)\b",
+    r"\bgrateful\b",
+    r"\bkudos\b",
+    r"\b(great|good|nice|awesome) (job|work)\b",
+    r"\byou('re| are) (a|the|my) (star|hero|legend|life ?saver)\b",
+    r"\bcheers\b.*\b(help|tip|fix)",
+)
+NOT_THANKS = _rx(
+    r"thanks? (you )?(in advance|beforehand|ahead)",
+    r"\bthanks? (you )?for (reading|listening|your (time|attention|consideration)|any\b)",
+    r"\bthanks? (you )?for (the|your) (report|reporting|feedback|suggestion|patience|"
+    r"understanding|request|idea|input)",
+    r"\bthanks? for nothing\b",
+    r"\bno,? thanks?\b",
+    r"\bthanks? anyway",
+    r"\bwould (be|appreciate)\b",
+    r"\bif (you|anyone|someone)\b.*\b(appreciate|thank)",
+    r"\bappreciate (any|some) (help|advice|ideas?|input)",
+    r"\?\s*$",
+)
+
+
+@signal("candor.gratitude.v1", kind="gratitude", roles={OPENER, COMMUNITY})
+def gratitude(post: PostView) -> Finding | None:
+    """Thanks or credit to someone in the thread — not "thanks in advance", not politeness."""
+    if post.number == 1:
+        return None
+    spans = _matching(post, THANKS, NOT_THANKS)
+    return Finding("gratitude", True, 0.9, spans) if spans else None
+
+
+SOLVED = _rx(
+    r"\b(that|this|it|which|your (suggestion|tip|fix|solution)) (has )?"
+    r"(worked|did it|did the trick|fixed it|solved it|helped|works)\b",
+    r"\b(works|working|worked) (now|again|fine now|perfectly now)\b",
+    r"\b(now|finally) (it )?(works|working)\b",
+    r"\b(problem|issue|bug|it)('s| is| was| has been| got)? (now )?(solved|fixed|resolved|gone)\b",
+    r"\ball (good|sorted|working) now\b",
+    r"\bthat('s| was) (it|the (problem|issue|fix|solution))\b",
+    r"\bmanaged to (fix|solve|get it)",
+)
+NOT_SOLVED = _rx(
+    r"\b(not|n't|never|no longer|still)\b.{0,25}\b(work|fix|solv|help|resolv)",
+    r"\bdid ?n.t\b",
+    r"\bif (it|that|this)\b",
+    r"\?\s*$",
+    r"\bhopefully\b",
+    r"\bwill (try|test)\b",
+)
+
+
+@signal("candor.solved_confirmation.v1", kind="solved_confirmation", roles={OPENER})
+def solved_confirmation(post: PostView) -> Finding | None:
+    """The opener says their problem is solved ("that worked", "fixed after the update")."""
+    if post.number == 1:
+        return None
+    spans = _matching(post, SOLVED, NOT_SOLVED)
+    return Finding("solved_confirmation", True, 0.85, spans) if spans else None
+
+
+ADMISSION = _rx(
+    r"\b(our|my) (mistake|fault|bad|error|oversight|bug|regression)\b",
+    r"\bwe (accidentally |inadvertently |unfortunately )?(broke|introduced|caused|messed|"
+    r"screwed|missed|shipped a bug|regressed)\b",
+    r"\b(this|that|it)( is|'s| was| looks like| seems to be)( indeed| definitely)? "
+    r"(a|an|our) (bug|regression|mistake|oversight)\b(?! (in|with) (android|ios|the os|"
+    r"windows|macos|linux|your))",
+    r"\b(caused|introduced) by (a|an|our|the) (recent )?(change|update|bug|regression)\b",
+    r"\byou('re| are) (right|correct)\b.*\b(bug|mistake|broken|wrong|should(n't| not))\b",
+    r"\b(we|i)( can|'ve| have| were able to)? (confirm|confirmed|reproduce|reproduced)\b"
+    r".*\b(bug|issue|problem|this|it)\b",
+    r"\bthanks? for (catching|spotting|noticing)\b",
+    r"\b(a |the )?fix (is|has been|was) (coming|on (its|the) way|in (the )?(works|progress)|"
+    r"(being )?(merged|implemented|prepared))\b",
+    r"\bwe('ve| have)? (fixed|identified|found) (the|this|a|that) (bug|issue|problem|cause)\b",
+    r"\bshould be fixed in\b",
+    r"\bwill be fixed in\b",
+)
+NOT_ADMISSION = _rx(
+    r"\b(not|isn't|is not|wasn't|no) (a |an )?(bug|mistake|regression)\b",
+    r"\b(works|working) as (intended|designed|expected)\b",
+    r"\bcan('t|not)|could(n't| not)\b.{0,20}\b(reproduce|confirm)\b",
+    r"\bsorry (you|to hear|for the (trouble|inconvenience))\b",
+    r"^\s*(\*|-|•)?\s*(fixed|fix(es)?|improved|changed|added)\b",
+    r"\bif (this|it) is\b",
+    r"\?\s*$",
+)
+
+
+@signal("candor.admission.v1", kind="admission", roles={STAFF})
+def admission(post: PostView) -> Finding | None:
+    """Staff owning a mistake ("that's a bug on our side"), not sympathy or release notes."""
+    if looks_like_release_note(post):
+        return None
+    spans = _matching(post, ADMISSION, NOT_ADMISSION)
+    return Finding("admission", True, 0.85, spans) if spans else None
+
+
+def looks_like_release_note(post: PostView) -> bool:
+    """A post that is mostly a list of changes announces a release; it owns no single mistake."""
+    bullets = sum(
+        1 for _, s in post.sentence_texts() if re.match(r"^(\*|-|•|fixed|fix)\b", s, re.I)
+    )
+    return bullets >= 3 or bool(
+        re.search(r"\b(release notes|changelog|beta \d)\b", post.text, re.I)
+    )
+
+
+REFERRAL = _rx(
+    r"\b(i|we)('ve| have)? (always |often |strongly )?recommend(ed)?\b",
+    r"\b(got|convinced|brought|moved|switched|persuaded|converted|introduced) (all )?(my|our) "
+    r"(whole |entire )?(family|friends|wife|husband|partner|parents|mom|mum|dad|colleagues|"
+    r"contacts|team|kids|relatives|company)\b",
+    r"\b(my|our) (whole |entire )?(family|friends|team|company) (now )?"
+    r"(uses?|is on|are on|switched)\b",
+    r"\b(best|favou?rite|only) (messenger|messaging app|chat app|app)\b",
+    r"\bi (really )?love (this app|the app|it)\b",
+)
+NOT_REFERRAL = _rx(
+    r"\b(would|will) (no longer|never|not|stop)\b", r"\bbut\b.*\b(miss|lack|need)", r"\?\s*$"
+)
+
+
+@signal("candor.referral.v1", kind="referral", roles={OPENER, COMMUNITY})
+def referral(post: PostView) -> Finding | None:
+    """A customer recommending the product or bringing others to it, unasked."""
+    spans = _matching(post, REFERRAL, NOT_REFERRAL)
+    return Finding("referral", True, 0.8, spans) if spans else None

@@ -1,0 +1,197 @@
+"""What each product page shows: approved threads, read from the corpus into plain values.
+
+For every product, :func:`collect_mashups` takes the approved candidates
+(:func:`corpus.reviews.approved_for_product`, best rank first, deleted threads already gone) and
+keeps up to ``settings.publish.per_page`` that still have something to show. Of each thread it
+shows the excerpt posts the curator chose, in thread order, from their cleaned and redacted
+:class:`~corpus.models.PostText` (never the raw HTML). A post deleted at the source, or not yet
+enriched, is left out; a thread left with no post, or without an http(s) link back to the
+source, is left out too. Templates and JSON only ever see the values built here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from corpus import models as m
+from corpus.errors import InputError
+from corpus.reviews import approved_for_product
+from corpus.settings import PublishConfig
+from publisher.excerpts import ELLIPSIS, trim
+from publisher.referrals import is_web_url, referral_code, with_referral
+
+log = logging.getLogger(__name__)
+
+# A slug becomes a file name: nothing that could leave the release folder.
+SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+@dataclass(frozen=True)
+class Byline:
+    """An author as the forum shows them: display name (if any) and @username."""
+
+    username: str
+    display_name: str | None
+
+    @property
+    def name(self) -> str | None:
+        """The display name, unless it only repeats the username."""
+        name = (self.display_name or "").strip()
+        if not name or name.lower() == self.username.lower():
+            return None
+        return name
+
+
+@dataclass(frozen=True)
+class Excerpt:
+    """One post as shown: who, when, whether staff, and the (possibly trimmed) text."""
+
+    post_id: int
+    number: int
+    author: Byline
+    staff: bool
+    created_at: datetime
+    paragraphs: tuple[str, ...]
+    trimmed: bool
+
+    @property
+    def text(self) -> str:
+        """The shown text in one string (paragraphs on lines), ending in "…" when trimmed."""
+        body = "\n".join(self.paragraphs)
+        return f"{body} {ELLIPSIS}" if self.trimmed else body
+
+
+@dataclass(frozen=True)
+class ShownThread:
+    """One thread of a mash-up, its link already carrying the referral code."""
+
+    thread_id: int
+    title: str
+    url: str
+    source_host: str
+    solved: bool
+    posts: tuple[Excerpt, ...]
+
+
+@dataclass(frozen=True)
+class MashUpView:
+    """One product page's content."""
+
+    product_id: int
+    slug: str
+    name: str
+    page: str | None
+    referral_code: str
+    threads: tuple[ShownThread, ...]
+
+    @property
+    def thread_ids(self) -> list[int]:
+        return [t.thread_id for t in self.threads]
+
+
+def collect_mashups(session: Session, config: PublishConfig) -> list[MashUpView]:
+    """Every product's mash-up, products ordered by slug; see the module docstring."""
+    products = session.scalars(select(m.Product).order_by(m.Product.slug))
+    return [collect_mashup(session, product, config) for product in products]
+
+
+def collect_mashup(session: Session, product: m.Product, config: PublishConfig) -> MashUpView:
+    """One product's mash-up (possibly with no threads: the page then says so)."""
+    if not SAFE_SLUG.match(product.slug):
+        raise InputError(
+            f"product {product.name!r} has slug {product.slug!r}, which cannot name a page: "
+            "use lowercase letters, digits and hyphens"
+        )
+    chosen: list[tuple[m.Thread, tuple[Excerpt, ...], bool]] = []
+    for candidate, review in approved_for_product(session, product.id):
+        if len(chosen) >= config.per_page:
+            break
+        thread = candidate.thread
+        if not is_web_url(thread.url):
+            log.warning("thread %s has no http(s) link to its source; not shown", thread.id)
+            continue
+        excerpts = _excerpts(session, thread.id, review.excerpt_post_ids)
+        if not excerpts:
+            log.info("thread %s has no showable excerpt post; not shown", thread.id)
+            continue
+        chosen.append((thread, excerpts, _is_solved(session, thread.id)))
+
+    code = referral_code(product.slug, [thread.id for thread, _, _ in chosen])
+    threads = tuple(
+        ShownThread(
+            thread_id=thread.id,
+            title=thread.title,
+            url=with_referral(thread.url, config.referral_param, code),
+            source_host=urlsplit(thread.url).hostname or "",
+            solved=solved,
+            posts=excerpts,
+        )
+        for thread, excerpts, solved in chosen
+    )
+    page = product.page if is_web_url(product.page) else None
+    return MashUpView(product.id, product.slug, product.name, page, code, threads)
+
+
+def _excerpts(session: Session, thread_id: int, post_ids: Iterable[int]) -> tuple[Excerpt, ...]:
+    """The chosen posts that are live and enriched, in thread order."""
+    ids = [int(i) for i in post_ids]
+    if not ids:
+        return ()
+    rows = session.execute(
+        select(m.Post, m.PostText)
+        .join(m.PostText, m.PostText.post_id == m.Post.id)
+        .where(m.Post.id.in_(ids), m.Post.thread_id == thread_id, m.Post.deleted_at.is_(None))
+        .order_by(m.Post.number, m.Post.id)
+    ).all()
+    staff = _staff_posts(session, [post.id for post, _ in rows])
+    excerpts = []
+    for post, text in rows:
+        shown = trim(text.text, text.sentences)
+        if not shown.paragraphs:
+            continue
+        excerpts.append(
+            Excerpt(
+                post_id=post.id,
+                number=post.number,
+                author=Byline(post.author.username, post.author.display_name),
+                staff=post.id in staff,
+                created_at=post.created_at,
+                paragraphs=shown.paragraphs,
+                trimmed=shown.trimmed,
+            )
+        )
+    return tuple(excerpts)
+
+
+def _staff_posts(session: Session, post_ids: list[int]) -> set[int]:
+    """The posts enrichment judged to be written by staff (``role`` annotation = "staff")."""
+    if not post_ids:
+        return set()
+    rows = session.execute(
+        select(m.Annotation.subject_id, m.Annotation.value).where(
+            m.Annotation.subject == "post",
+            m.Annotation.kind == "role",
+            m.Annotation.subject_id.in_(post_ids),
+        )
+    )
+    return {subject_id for subject_id, value in rows if value == "staff"}
+
+
+def _is_solved(session: Session, thread_id: int) -> bool:
+    """True only when enrichment judged the thread resolved (a strict JSON ``true``)."""
+    value = session.scalar(
+        select(m.Annotation.value).where(
+            m.Annotation.subject == "thread",
+            m.Annotation.subject_id == thread_id,
+            m.Annotation.kind == "resolved",
+        )
+    )
+    return value is True

@@ -1,0 +1,40 @@
+"""Attribution: the referral code on every link back to the source forum.
+
+A code names the product page and the set of threads it showed, ``{slug}-{hash}``: the same
+threads give the same code in every release, so analytics can follow one mash-up over time, and
+a changed selection gets a new code. The parameter name is ``settings.publish.referral_param``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+CODE_HASH_CHARS = 8
+
+
+def referral_code(slug: str, thread_ids: Iterable[int]) -> str:
+    """``referral_code("signal-desktop", [12, 3])`` → ``"signal-desktop-<8 hex>"``.
+
+    The ids are sorted first: a new ranking of the same threads is still the same mash-up.
+    """
+    joined = ",".join(str(i) for i in sorted(set(thread_ids)))
+    digest = hashlib.sha256(joined.encode("ascii")).hexdigest()[:CODE_HASH_CHARS]
+    return f"{slug}-{digest}"
+
+
+def with_referral(url: str, param: str, code: str) -> str:
+    """``url`` with ``param=code`` in its query (replacing an earlier value, keeping the rest)."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != param]
+    query.append((param, code))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def is_web_url(url: str | None) -> bool:
+    """True for an absolute http(s) URL with a host: the only links a visitor may follow."""
+    if not url:
+        return False
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)

@@ -1,0 +1,60 @@
+"""The command line as a user meets it: clear errors, the right exit codes, results on stdout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import TAXONOMY
+
+
+def candor(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "candor", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_cli_bad_config_exits_1_naming_file_line_and_field(tmp_path: Path) -> None:
+    (tmp_path / "candor.yaml").write_text("venues:\n  - name: x\n    url: nope\n")
+    result = candor("status", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "candor.yaml:3: venues.0.url" in result.stderr
+    assert result.stdout == ""
+
+
+def test_cli_status_before_init_says_what_to_run(tmp_path: Path) -> None:
+    result = candor("status", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "run `candor init`" in result.stderr
+
+
+def test_cli_init_writes_config_then_status_counts_zero(tmp_path: Path) -> None:
+    result = candor("init", cwd=tmp_path)
+    assert result.returncode == 1 and "taxonomy file not found" in result.stderr
+    config = tmp_path / "candor.yaml"
+    config.write_text(
+        config.read_text().replace("taxonomy: taxonomy.yaml", f"taxonomy: {TAXONOMY}")
+    )
+    assert candor("init", cwd=tmp_path).returncode == 0
+    status = candor("status", "--json", cwd=tmp_path)
+    assert status.returncode == 0
+    assert '"threads": 0' in status.stdout
+
+
+def test_cli_usage_error_is_a_user_error(tmp_path: Path) -> None:
+    result = candor("crawl", "--max-threads", "zero", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Invalid value for '--max-threads'" in result.stderr
+
+
+def test_cli_eval_rejects_a_malformed_line_naming_it(tmp_path: Path) -> None:
+    items = tmp_path / "items.jsonl"
+    items.write_text('{"id": "a", "type": "post", "role": "staff", "text": "x"}\n{"id": 3}\n')
+    result = candor("eval", str(items), cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"{items}:2:" in result.stderr

@@ -1,0 +1,112 @@
+"""Fixtures shared by every test package.
+
+- ``sample_data``: the real sample forum file (``CANDOR_SAMPLE_DATA`` or ``../shared/data``).
+- ``store``: a migrated SQLite store in a temporary folder.
+- ``make_settings``: builds :class:`Settings` from keyword values, homed in ``tmp_path``.
+- ``thread_record``: builds invented threads for the store's tests.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from corpus.records import AuthorRecord, PostRecord, ThreadRecord
+from corpus.settings import Settings, load_settings
+from corpus.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+TAXONOMY = REPO / "taxonomy.yaml"
+SIGNAL_VENUE = {
+    "name": "signal-community",
+    "url": "https://community.signalusers.org",
+    "staff": {"groups": ["signal_staff"], "username_suffix": "-signal"},
+}
+PRODUCTS = [
+    {"name": "Signal Android", "aliases": ["android"]},
+    {"name": "Signal Desktop", "aliases": ["desktop", "linked device"]},
+]
+
+
+@pytest.fixture(scope="session")
+def sample_data() -> Path:
+    path = Path(
+        os.environ.get(
+            "CANDOR_SAMPLE_DATA", REPO.parent / "shared/data/discourse-signal-topics.jsonl.gz"
+        )
+    )
+    if not path.exists():
+        pytest.fail(f"sample data not found at {path}; set CANDOR_SAMPLE_DATA")
+    return path
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    def build(**values: Any) -> Settings:
+        values.setdefault("home", tmp_path)
+        values.setdefault("taxonomy", TAXONOMY)
+        values.setdefault("venues", [SIGNAL_VENUE])
+        values.setdefault("products", PRODUCTS)
+        return load_settings(None, **values)
+
+    return build
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(f"sqlite:///{tmp_path / 'corpus.db'}")
+    store.migrate()
+    yield store
+    store.dispose()
+
+
+T0 = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def make_thread(
+    source_id: str = "100",
+    posts: list[tuple[str, str]] | None = None,
+    title: str = "Desktop won't link after update",
+    **extra: Any,
+) -> ThreadRecord:
+    """An invented thread: ``posts`` is a list of (username, html); post ids derive from it."""
+    posts = posts or [
+        ("alice", "<p>My linked device stopped syncing after 7.1.</p>"),
+        ("bob-signal", "<p>You're right, that's a bug on our side. Fixed in 7.2.</p>"),
+        ("alice", "<p>Thanks, that worked!</p>"),
+    ]
+    records = tuple(
+        PostRecord(
+            source_id=f"{source_id}-{n}",
+            number=n,
+            author=AuthorRecord(
+                source_id=user,
+                username=user,
+                groups=("signal_staff",) if user.endswith("-signal") else (),
+            ),
+            html=html,
+            created_at=T0 + timedelta(hours=n),
+            url=f"https://forum.example/t/x/{source_id}/{n}",
+        )
+        for n, (user, html) in enumerate(posts, start=1)
+    )
+    return ThreadRecord(
+        source_id=source_id,
+        title=title,
+        url=f"https://forum.example/t/x/{source_id}",
+        created_at=T0,
+        last_activity_at=records[-1].created_at,
+        highest_post_number=len(records),
+        posts=records,
+        **extra,
+    )
+
+
+@pytest.fixture
+def thread_record() -> Callable[..., ThreadRecord]:
+    return make_thread
