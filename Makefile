@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 UV_VERSION := 0.13.8
 CONSTRAINTS := requirements/constraints.txt
 RUNTIME_EXTRAS := crawl,nlp,search,postgres,studio
-TEST_EXTRAS := $(RUNTIME_EXTRAS),airflow,dev
+TEST_EXTRAS := $(RUNTIME_EXTRAS),airflow,dev,forum-test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
@@ -19,7 +19,7 @@ demo: $(VENV)/.runtime
 test: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	bash .ci/with-services.sh $(BIN)/python -m pytest
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check --fix .

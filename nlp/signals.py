@@ -123,14 +123,20 @@ def gratitude(post: PostView) -> Finding | None:
 
 
 SOLVED = _rx(
-    r"\b(that|this|it|which|your (suggestion|tip|fix|solution)) (has )?"
-    r"(worked|did it|did the trick|fixed it|solved it|helped|works)\b",
-    r"\b(works|working|worked) (now|again|fine now|perfectly now)\b",
-    r"\b(now|finally) (it )?(works|working)\b",
-    r"\b(problem|issue|bug|it)('s| is| was| has been| got)? (now )?(solved|fixed|resolved|gone)\b",
+    r"(^|[,;:!]\s*|\b(and|so|now|yes|ok|okay|great|perfect|thanks|awesome)\W+)"
+    r"(that|this|it|which|your (suggestion|tip|fix|solution|advice)) (has |really |totally )?"
+    r"(worked|did it|did the trick|fixed it|solved it|works)\b",
+    r"\b(works|working|worked) (now|again|fine now|perfectly now|as (described|expected))\b",
+    r"\b(now|finally) (it |everything )?(works|working)\b",
+    r"\b(problem|issue|bug|it)('s| is| was| has been| got)? (now |fully |finally )?"
+    r"(solved|fixed|resolved|gone|obsolete)\b",
+    r"\b(fully|completely|finally) (fixed|solved|resolved)\b",
+    r"\bno longer (a problem|an issue|happening|occurs)\b",
     r"\ball (good|sorted|working) now\b",
-    r"\bthat('s| was) (it|the (problem|issue|fix|solution))\b",
-    r"\bmanaged to (fix|solve|get it)",
+    r"\bexactly what i (needed|was looking for)\b",
+    r"\bthat('s| was) (it|the (problem|issue|fix|solution|trick))\b",
+    r"\b(managed|was able|were able) to (fix|solve|get it|re-?register|restore|link)",
+    r"\b(and )?voil[aà]\b",
 )
 NOT_SOLVED = _rx(
     r"\b(not|n't|never|no longer|still)\b.{0,25}\b(work|fix|solv|help|resolv)",
@@ -152,28 +158,41 @@ def solved_confirmation(post: PostView) -> Finding | None:
 
 
 ADMISSION = _rx(
+    # owning the fault
     r"\b(our|my) (mistake|fault|bad|error|oversight|bug|regression)\b",
-    r"\bwe (accidentally |inadvertently |unfortunately )?(broke|introduced|caused|messed|"
-    r"screwed|missed|shipped a bug|regressed)\b",
+    r"\b(we|i) (accidentally |inadvertently |unfortunately )?(broke|introduced|caused|messed up|"
+    r"screwed up|missed|forgot|overlooked|regressed|shipped a bug)\b",
+    r"\b(good|nice|great) catch\b",
+    r"\bthanks? (you )?for (catching|spotting|noticing|pointing (this |that |it |these )?out)\b",
+    r"\bunintended (consequence|side effect|behaviou?r|change)\b",
+    r"\b(apologies|sorry) for the (mix[- ]?up|confusion|mistake|error|regression|bug)\b",
+    # acknowledging a bug as ours
     r"\b(this|that|it)( is|'s| was| looks like| seems to be)( indeed| definitely)? "
     r"(a|an|our) (bug|regression|mistake|oversight)\b(?! (in|with) (android|ios|the os|"
     r"windows|macos|linux|your))",
+    r"\b(a |an )?known (issue|bug|problem)\b(?! (in|with) (android|ios|apple|google|macos|windows))",
     r"\b(caused|introduced) by (a|an|our|the) (recent )?(change|update|bug|regression)\b",
     r"\byou('re| are) (right|correct)\b.*\b(bug|mistake|broken|wrong|should(n't| not))\b",
-    r"\b(we|i)( can|'ve| have| were able to)? (confirm|confirmed|reproduce|reproduced)\b"
-    r".*\b(bug|issue|problem|this|it)\b",
-    r"\bthanks? for (catching|spotting|noticing)\b",
+    r"\b(we|i)('ve| have| am|'m| are|'re)? (now |also )?(able to )?(confirm(ed)?|reproduc(e|ed))\b",
+    r"\b(found|identified|tracked down) (the|an|one of the|a) (issue|bug|problem|cause)\b",
+    # committing to or announcing the fix of that fault
     r"\b(a |the )?fix (is|has been|was) (coming|on (its|the) way|in (the )?(works|progress)|"
     r"(being )?(merged|implemented|prepared))\b",
-    r"\bwe('ve| have)? (fixed|identified|found) (the|this|a|that) (bug|issue|problem|cause)\b",
-    r"\bshould be fixed in\b",
-    r"\bwill be fixed in\b",
+    r"\bstay tuned for a fix\b",
+    r"\b(we|i)('ll| will) (get (a |it |this |that )?(fix(ed)?|sorted)|fix)\b",
+    r"^will fix\b",
+    r"\b(we|i)('ve| have)? (just )?(fixed|corrected|resolved|pushed a fix)\b",
+    r"\b(has|have) (now )?been (fixed|corrected|resolved)\b",
+    r"\b(this|that|it) is (now )?(fixed|resolved) in\b",
+    r"\b(should|will) (be )?(fix(ed)?|address(ed)?|resolve[sd]?) (in|by|with) (the )?"
+    r"(next|upcoming|latest|new|beta|\d)",
+    r"\b(latest|next|new) (beta|build|release|update)\b.*\bshould (fix|address|resolve)\b",
 )
 NOT_ADMISSION = _rx(
     r"\b(not|isn't|is not|wasn't|no) (a |an )?(bug|mistake|regression)\b",
     r"\b(works|working) as (intended|designed|expected)\b",
-    r"\bcan('t|not)|could(n't| not)\b.{0,20}\b(reproduce|confirm)\b",
-    r"\bsorry (you|to hear|for the (trouble|inconvenience))\b",
+    r"\b(can('t|not)|could(n't| not)|unable to|haven't been able to)\b.{0,20}\b(reproduce|confirm)\b",
+    r"\bsorry (you('re| are)|to hear)\b",
     r"^\s*(\*|-|•)?\s*(fixed|fix(es)?|improved|changed|added)\b",
     r"\bif (this|it) is\b",
     r"\?\s*$",
@@ -192,7 +211,7 @@ def admission(post: PostView) -> Finding | None:
 def looks_like_release_note(post: PostView) -> bool:
     """A post that is mostly a list of changes announces a release; it owns no single mistake."""
     bullets = sum(
-        1 for _, s in post.sentence_texts() if re.match(r"^(\*|-|•|fixed|fix)\b", s, re.I)
+        1 for _, s in post.sentence_texts() if re.match(r"^([*•-]\s|fix(ed|es)?\b)", s, re.I)
     )
     return bullets >= 3 or bool(
         re.search(r"\b(release notes|changelog|beta \d)\b", post.text, re.I)

