@@ -28,7 +28,7 @@ DEFLECTION = re.compile(
 
 def staff_post_kind(post: PostView) -> tuple[str, list[tuple[int, int]]]:
     """``(kind, evidence spans)`` for a staff post."""
-    finding = REGISTRY["candor.admission.v1"].func(post)
+    finding = REGISTRY["candor.admission.v2"].func(post)
     if finding is not None:
         return "admission", finding.spans
     if looks_like_release_note(post):

@@ -14,20 +14,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from nlp.heads import Learned
 from nlp.roles import COMMUNITY, OPENER, STAFF
 from nlp.sentences import Span
 
 
 @dataclass(frozen=True)
 class PostView:
-    """One post as the signals see it."""
+    """One post as the signals see it; ``learned`` holds the verdicts of trained heads."""
 
     text: str
     sentences: list[Span]
     role: str
     number: int
+    learned: dict[str, Learned] = field(default_factory=dict)
 
     def sentence_texts(self) -> list[tuple[Span, str]]:
         return [((s, e), self.text[s:e]) for s, e in self.sentences]
@@ -157,6 +159,8 @@ def solved_confirmation(post: PostView) -> Finding | None:
     return Finding("solved_confirmation", True, 0.85, spans) if spans else None
 
 
+# A bug "in Android" or "with your VPN" is someone else's: not an admission.
+NOT_THEIRS = r"(?! (in|with) (android|ios|apple|google|the os|windows|macos|linux|your))"
 ADMISSION = _rx(
     # owning the fault
     r"\b(our|my) (mistake|fault|bad|error|oversight|bug|regression)\b",
@@ -168,9 +172,8 @@ ADMISSION = _rx(
     r"\b(apologies|sorry) for the (mix[- ]?up|confusion|mistake|error|regression|bug)\b",
     # acknowledging a bug as ours
     r"\b(this|that|it)( is|'s| was| looks like| seems to be)( indeed| definitely)? "
-    r"(a|an|our) (bug|regression|mistake|oversight)\b(?! (in|with) (android|ios|the os|"
-    r"windows|macos|linux|your))",
-    r"\b(a |an )?known (issue|bug|problem)\b(?! (in|with) (android|ios|apple|google|macos|windows))",
+    rf"(a|an|our) (bug|regression|mistake|oversight)\b{NOT_THEIRS}",
+    rf"\b(a |an )?known (issue|bug|problem)\b{NOT_THEIRS}",
     r"\b(caused|introduced) by (a|an|our|the) (recent )?(change|update|bug|regression)\b",
     r"\byou('re| are) (right|correct)\b.*\b(bug|mistake|broken|wrong|should(n't| not))\b",
     r"\b(we|i)('ve| have| am|'m| are|'re)? (now |also )?(able to )?(confirm(ed)?|reproduc(e|ed))\b",
@@ -191,7 +194,8 @@ ADMISSION = _rx(
 NOT_ADMISSION = _rx(
     r"\b(not|isn't|is not|wasn't|no) (a |an )?(bug|mistake|regression)\b",
     r"\b(works|working) as (intended|designed|expected)\b",
-    r"\b(can('t|not)|could(n't| not)|unable to|haven't been able to)\b.{0,20}\b(reproduce|confirm)\b",
+    r"\b(can('t|not)|could(n't| not)|unable to|haven't been able to)\b.{0,20}"
+    r"\b(reproduce|confirm)\b",
     r"\bsorry (you('re| are)|to hear)\b",
     r"^\s*(\*|-|•)?\s*(fixed|fix(es)?|improved|changed|added)\b",
     r"\bif (this|it) is\b",
@@ -199,13 +203,22 @@ NOT_ADMISSION = _rx(
 )
 
 
-@signal("candor.admission.v1", kind="admission", roles={STAFF})
+@signal("candor.admission.v2", kind="admission", roles={STAFF})
 def admission(post: PostView) -> Finding | None:
-    """Staff owning a mistake ("that's a bug on our side"), not sympathy or release notes."""
+    """Staff owning a mistake ("that's a bug on our side"), not sympathy or release notes.
+
+    The cue rules decide first; where none fires, the trained head (``nlp.heads``) may, citing
+    the sentence it scored highest.
+    """
     if looks_like_release_note(post):
         return None
     spans = _matching(post, ADMISSION, NOT_ADMISSION)
-    return Finding("admission", True, 0.85, spans) if spans else None
+    if spans:
+        return Finding("admission", True, 0.85, spans)
+    learned = post.learned.get("admission")
+    if learned and learned.positive and post.sentences:
+        return Finding("admission", True, learned.probability, [post.sentences[learned.sentence]])
+    return None
 
 
 def looks_like_release_note(post: PostView) -> bool:
