@@ -11,6 +11,7 @@ from corpus.settings import Settings
 from corpus.taxonomy import load_taxonomy
 from nlp import models
 from nlp.evaluation import Evaluator, Prediction, read_items, score, score_by_split
+from nlp.heads import load_head
 
 
 def evaluate_file(settings: Settings, path: Path) -> tuple[dict[str, Any], list[Prediction]]:
@@ -35,6 +36,7 @@ def evaluate_file(settings: Settings, path: Path) -> tuple[dict[str, Any], list[
         encode,
         settings.nlp.category_threshold,
         settings.nlp.category_margin,
+        load_head("admission", settings.nlp.embedding_model),
     )
     predictions = evaluator.predict(items)
     return {"all": score(predictions), **score_by_split(predictions)}, predictions

@@ -18,7 +18,7 @@ import hashlib
 import json
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,7 @@ from corpus.taxonomy import Taxonomy
 from nlp import models as nlp_models
 from nlp.classify import TaxonomyClassifier
 from nlp.clean import clean_html
+from nlp.heads import HEADS, load_head, score_posts
 from nlp.kinds import KIND_VERSION, staff_post_kind
 from nlp.products import ProductLinker
 from nlp.redact import redact
@@ -63,6 +64,7 @@ def config_fingerprint(settings: Settings, taxonomy: Taxonomy) -> str:
         "version": ENRICH_VERSION,
         "text": TEXT_VERSION,
         "signals": sorted(REGISTRY),
+        "heads": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in HEADS.glob("*.json")},
         "taxonomy": taxonomy.fingerprint,
         "products": [p.model_dump(mode="json") for p in settings.products],
         "venues": [
@@ -138,7 +140,8 @@ class _PostWork:
     text: m.PostText
     role: str
     reasons: list[str]
-    findings: list[tuple[str, Finding]]
+    view: PostView
+    findings: list[tuple[str, Finding]] = field(default_factory=list)
 
 
 class _Enricher:
@@ -155,6 +158,7 @@ class _Enricher:
             taxonomy, dict(zip(texts, self.encode(texts), strict=True))
         )
         self.linker = ProductLinker(self.nlp, settings.products)
+        self.admission_head = load_head("admission", settings.nlp.embedding_model)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         vectors = self.model.encode(
@@ -183,7 +187,8 @@ class _Enricher:
             )
         ).all()
         texts = self._post_texts(session, [p for t in threads for p in t.posts if not p.deleted_at])
-        work = {t.id: self._judge_posts(t, texts) for t in threads}
+        work = {t.id: self._roles(t, texts) for t in threads}
+        self._judge([w for posts in work.values() for w in posts])
         vectors = self.encode([self._thread_text(t, work[t.id]) for t in threads])
         written = 0
         for thread, vector in zip(threads, vectors, strict=True):
@@ -217,7 +222,8 @@ class _Enricher:
             existing[post.id] = row
         return existing
 
-    def _judge_posts(self, thread: m.Thread, texts: dict[int, m.PostText]) -> list[_PostWork]:
+    def _roles(self, thread: m.Thread, texts: dict[int, m.PostText]) -> list[_PostWork]:
+        """Each live post with its author's role and the view the signals read."""
         venue = self.venue(thread.venue)
         posts = [p for p in thread.posts if not p.deleted_at]
         opener = posts[0].author.username if posts and posts[0].number == 1 else ""
@@ -227,13 +233,29 @@ class _Enricher:
             person = Person(a.username, tuple(a.groups or ()), a.flair, a.is_admin, a.is_moderator)
             role, reasons = role_of(person, opener, venue)
             text = texts[post.id]
-            view = PostView(text.text, [tuple(s) for s in text.sentences], role, post.number)  # type: ignore[misc]
-            findings = judge(view)
-            if role == STAFF:
-                kind, spans = staff_post_kind(view)
-                findings.append((KIND_VERSION, Finding("staff_post_kind", kind, 0.7, spans)))
-            work.append(_PostWork(post, text, role, reasons, findings))
+            spans = [(s, e) for s, e in text.sentences]
+            work.append(
+                _PostWork(post, text, role, reasons, PostView(text.text, spans, role, post.number))
+            )
         return work
+
+    def _judge(self, work: list[_PostWork]) -> None:
+        """Run the trained heads over staff posts (one batch), then every signal."""
+        staff = [w for w in work if w.role == STAFF]
+        if self.admission_head and staff:
+            verdicts = score_posts(
+                self.admission_head,
+                self.encode,
+                [w.view.text or " " for w in staff],
+                [w.view.sentences for w in staff],
+            )
+            for w, verdict in zip(staff, verdicts, strict=True):
+                w.view = replace(w.view, learned={"admission": verdict})
+        for w in work:
+            w.findings = judge(w.view)
+            if w.role == STAFF:
+                kind, spans = staff_post_kind(w.view)
+                w.findings.append((KIND_VERSION, Finding("staff_post_kind", kind, 0.7, spans)))
 
     @staticmethod
     def _thread_text(thread: m.Thread, work: list[_PostWork]) -> str:

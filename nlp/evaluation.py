@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from corpus.errors import InputError
 from corpus.taxonomy import UNCLASSIFIED, Taxonomy
+from nlp.heads import Encoder, Learned, LinearHead, score_posts
 from nlp.kinds import staff_post_kind
 from nlp.resolution import JudgedPost, resolution
 from nlp.roles import COMMUNITY, OPENER, STAFF
@@ -101,19 +102,23 @@ class Prediction:
     evidence: dict[str, list[str]] = field(default_factory=dict)
 
 
-Encoder = Callable[[list[str]], np.ndarray]
-
-
 class Evaluator:
     """Predicts every gold key of an item with the same rules enrichment uses."""
 
     def __init__(
-        self, nlp: Any, taxonomy: Taxonomy, encode: Encoder, threshold: float, margin: float
+        self,
+        nlp: Any,
+        taxonomy: Taxonomy,
+        encode: Encoder,
+        threshold: float,
+        margin: float,
+        admission_head: LinearHead | None = None,
     ) -> None:
         from nlp.classify import TaxonomyClassifier
 
         self.nlp, self.taxonomy, self.encode = nlp, taxonomy, encode
         self.threshold, self.margin = threshold, margin
+        self.admission_head = admission_head
         texts = TaxonomyClassifier.prototype_texts(taxonomy)
         self.classifier = TaxonomyClassifier(taxonomy, dict(zip(texts, encode(texts), strict=True)))
 
@@ -125,13 +130,29 @@ class Evaluator:
         threads = [i for i in items if isinstance(i, ThreadItem)]
         vectors = self.encode([_thread_text(t) for t in threads]) if threads else []
         thread_vectors = {t.id: v for t, v in zip(threads, vectors, strict=True)}
+        learned = self._learned([i for i in items if isinstance(i, PostItem) and i.role == "staff"])
         return [
-            self._thread(i, thread_vectors[i.id]) if isinstance(i, ThreadItem) else self._post(i)
+            self._thread(i, thread_vectors[i.id])
+            if isinstance(i, ThreadItem)
+            else self._post(i, learned.get(i.id))
             for i in items
         ]
 
-    def _post(self, item: PostItem) -> Prediction:
-        view = self.view(item.text, item.role, item.number)
+    def _learned(self, staff: list[PostItem]) -> dict[str, dict[str, Learned]]:
+        """The admission head's verdicts on staff posts, computed in one batch."""
+        if not self.admission_head or not staff:
+            return {}
+        views = [self.view(i.text, i.role, i.number) for i in staff]
+        verdicts = score_posts(
+            self.admission_head,
+            self.encode,
+            [v.text or " " for v in views],
+            [v.sentences for v in views],
+        )
+        return {i.id: {"admission": v} for i, v in zip(staff, verdicts, strict=True)}
+
+    def _post(self, item: PostItem, learned: dict[str, Learned] | None) -> Prediction:
+        view = replace(self.view(item.text, item.role, item.number), learned=learned or {})
         prediction = Prediction(item.id, item.split, dict(item.gold))
         findings = {f.kind: f for _, f in judge(view)}
         for key in ("gratitude", "solved_confirmation", "referral", "admission"):
