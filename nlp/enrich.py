@@ -34,14 +34,16 @@ from nlp.classify import TaxonomyClassifier
 from nlp.clean import clean_html
 from nlp.heads import HEADS, load_head, score_posts
 from nlp.kinds import KIND_VERSION, staff_post_kind
+from nlp.language import detect
 from nlp.products import ProductLinker
 from nlp.redact import redact
 from nlp.resolution import RESOLVED_VERSION, JudgedPost, resolution
 from nlp.roles import COMMUNITY, STAFF, Person, role_of
 from nlp.sentences import split_sentences
 from nlp.signals import REGISTRY, Finding, PostView, judge
+from nlp.specificity import SPECIFICITY_VERSION, specific_details
 
-TEXT_VERSION = "text.v1"
+TEXT_VERSION = "text.v2"
 ENRICH_VERSION = "enrich.v1"
 BATCH_THREADS = 32
 OPENER_CHARS = 1500
@@ -218,6 +220,7 @@ class _Enricher:
             row = existing.get(post.id) or m.PostText(post_id=post.id)
             row.content_hash, row.version, row.text = post.content_hash, TEXT_VERSION, clean.text
             row.sentences, row.redactions = [list(s) for s in sentences], clean.count
+            row.language = detect(clean.text)
             session.add(row)
             existing[post.id] = row
         return existing
@@ -235,7 +238,13 @@ class _Enricher:
             text = texts[post.id]
             spans = [(s, e) for s, e in text.sentences]
             work.append(
-                _PostWork(post, text, role, reasons, PostView(text.text, spans, role, post.number))
+                _PostWork(
+                    post,
+                    text,
+                    role,
+                    reasons,
+                    PostView(text.text, spans, role, post.number, language=text.language),
+                )
             )
         return work
 
@@ -381,6 +390,16 @@ class _Enricher:
             1.0 if resolved else 0.0,
             RESOLVED_VERSION,
             resolved,
+        )
+        details = specific_details([w.text.text for w in work], [w.view.sentences for w in work])
+        add(
+            "thread",
+            thread.id,
+            "specificity",
+            len(details),
+            float(len(details)),
+            SPECIFICITY_VERSION,
+            [_evidence(work[i], span, "concrete detail") for i, span in details[:5]],
         )
         helpers = sorted(
             {w.post.author.username for w in work if w.role == COMMUNITY and w.post.number > 1}

@@ -27,6 +27,7 @@ from corpus.errors import InputError
 from corpus.taxonomy import UNCLASSIFIED, Taxonomy
 from nlp.heads import Encoder, Learned, LinearHead, score_posts
 from nlp.kinds import staff_post_kind
+from nlp.language import detect
 from nlp.resolution import JudgedPost, resolution
 from nlp.roles import COMMUNITY, OPENER, STAFF
 from nlp.sentences import split_sentences
@@ -124,7 +125,7 @@ class Evaluator:
 
     def view(self, text: str, role: str, number: int) -> PostView:
         (spans,) = split_sentences(self.nlp, [text])
-        return PostView(text, spans, ROLES[role], number)
+        return PostView(text, spans, ROLES[role], number, language=detect(text))
 
     def predict(self, items: Sequence[PostItem | ThreadItem]) -> list[Prediction]:
         threads = [i for i in items if isinstance(i, ThreadItem)]

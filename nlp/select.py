@@ -23,14 +23,18 @@ from corpus.store import Store
 SELECTOR = "candor.select.v1"
 MAX_EXCERPT_POSTS = 4
 
-# Weight of each part: (per occurrence, cap).
+# Weight of each part: (per occurrence, cap). Negative parts lower the score, down to their cap.
 WEIGHTS: dict[str, tuple[float, float]] = {
     "admission": (3.0, 3.0),
     "resolved": (2.0, 2.0),
     "gratitude": (0.5, 1.5),
     "helpers": (0.5, 1.5),
     "staff_involved": (0.5, 0.5),
+    "specificity": (0.25, 0.75),
+    "happy_talk": (-1.0, -2.0),
 }
+COUNTED = {"helpers", "specificity"}  # thread annotations whose value is a count
+NOT_EXCERPTED = {"happy_talk", "specificity"}  # evidence shown to curators, not to visitors
 
 
 @dataclass
@@ -44,7 +48,7 @@ class ThreadEvidence:
 
     def score(self) -> tuple[float, dict[str, float]]:
         parts = {
-            name: round(min(cap, per * self.counts.get(name, 0.0)), 3)
+            name: round(_capped(per * self.counts.get(name, 0.0), cap), 3)
             for name, (per, cap) in WEIGHTS.items()
         }
         parts = {name: value for name, value in parts.items() if value}
@@ -54,10 +58,16 @@ class ThreadEvidence:
         """The opening post, then the posts that carry the score's evidence."""
         ids = [opener_post_id] if opener_post_id else []
         for item in self.evidence:
+            if item["part"] in NOT_EXCERPTED:
+                continue
             post_id = item.get("post_id")
             if post_id and post_id not in ids:
                 ids.append(post_id)
         return ids[:MAX_EXCERPT_POSTS]
+
+
+def _capped(value: float, cap: float) -> float:
+    return max(cap, value) if cap < 0 else min(cap, value)
 
 
 @dataclass(frozen=True)
@@ -74,9 +84,7 @@ def gather(session: Session) -> dict[int, ThreadEvidence]:
         .join(m.Thread, m.Thread.id == m.Annotation.thread_id)
         .where(
             m.Thread.deleted_at.is_(None),
-            m.Annotation.kind.in_(
-                ["products", "admission", "resolved", "gratitude", "helpers", "staff_involved"]
-            ),
+            m.Annotation.kind.in_(["products", *WEIGHTS]),
         )
     ).scalars()
     threads: dict[int, ThreadEvidence] = {}
@@ -86,6 +94,9 @@ def gather(session: Session) -> dict[int, ThreadEvidence]:
             t.products = [p["slug"] for p in a.value]
         elif a.kind == "helpers":
             t.counts["helpers"] = a.value["count"]
+        elif a.kind in COUNTED:
+            t.counts[a.kind] = float(a.value)
+            t.evidence.extend({**e, "part": a.kind} for e in a.evidence if e.get("post_id"))
         elif a.value:
             t.counts[a.kind] += 1.0
             if a.kind != "staff_involved":

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from nlp.heads import Learned
+from nlp.language import judgeable
 from nlp.roles import COMMUNITY, OPENER, STAFF
 from nlp.sentences import Span
 
@@ -30,6 +31,7 @@ class PostView:
     role: str
     number: int
     learned: dict[str, Learned] = field(default_factory=dict)
+    language: str | None = None
 
     def sentence_texts(self) -> list[tuple[Span, str]]:
         return [((s, e), self.text[s:e]) for s, e in self.sentences]
@@ -68,7 +70,12 @@ def signal(name: str, kind: str, roles: set[str]) -> Callable[[SignalFn], Signal
 
 
 def judge(post: PostView) -> list[tuple[str, Finding]]:
-    """Every registered signal that applies to the post's role and fires, by name."""
+    """Every registered signal that applies to the post's role and fires, by name.
+
+    Posts in a language the (English) cues cannot read get no signal at all.
+    """
+    if not judgeable(post.language):
+        return []
     return [
         (name, finding)
         for name, sig in REGISTRY.items()
@@ -229,6 +236,31 @@ def looks_like_release_note(post: PostView) -> bool:
     return bullets >= 3 or bool(
         re.search(r"\b(release notes|changelog|beta \d)\b", post.text, re.I)
     )
+
+
+HAPPY_TALK = _rx(
+    r"\b(we('re| are)|i('m| am)) (so |super |really )?(excited|thrilled|delighted|proud|happy) to"
+    r" (announce|share|introduce|bring|launch)",
+    r"\b(amazing|incredible|awesome|fantastic|revolutionary|game[- ]?changer|world[- ]class|"
+    r"best[- ]in[- ]class|cutting[- ]edge|seamless(ly)?|blazing(ly)? fast|next[- ]level)\b",
+    r"\byour (privacy|security|satisfaction|experience) is our (top |number one |#1 )?priority\b",
+    r"\bwe (love|value|appreciate) (our|all of our|every one of our) (users|customers|community)\b",
+    r"\b(don't|do not) miss (out|it)\b",
+    r"\b(best|greatest) (app|messenger|experience) (ever|in the world|on the market)\b",
+)
+
+
+@signal("candor.happy_talk.v1", kind="happy_talk", roles={STAFF, OPENER, COMMUNITY})
+def happy_talk(post: PostView) -> Finding | None:
+    """Promotional or too-good-to-be-true language; it lowers a thread's authenticity.
+
+    One superlative is enthusiasm; two cues in a post, or one in a short post, read as a pitch.
+    """
+    spans = [span for span, sentence in post.sentence_texts() if HAPPY_TALK.search(sentence)]
+    cues = sum(len(HAPPY_TALK.findall(post.text[s:e])) for s, e in spans)
+    if cues >= 2 or (cues == 1 and len(post.sentences) <= 2):
+        return Finding("happy_talk", True, min(1.0, 0.4 * cues), spans)
+    return None
 
 
 REFERRAL = _rx(

@@ -109,3 +109,13 @@ def test_signals_admission_never_for_customers() -> None:
 
 def test_signals_registry_names_are_versioned() -> None:
     assert all(name.startswith("candor.") and name.rsplit(".", 1)[1][0] == "v" for name in REGISTRY)
+
+
+def test_signals_happy_talk_flags_a_pitch_not_plain_thanks() -> None:
+    pitch = view(
+        "We're thrilled to announce our amazing, seamless new backups! Your privacy is our top "
+        "priority.",
+        STAFF,
+    )
+    assert kinds(pitch)["happy_talk"]
+    assert "happy_talk" not in kinds(view("Thanks, the new backup option works for me.", STAFF))
