@@ -36,8 +36,8 @@ def _topics(threads: int) -> list[dict[str, Any]]:
 
 
 def _texts(threads: int) -> list[str]:
+    from corpus.redact import redact
     from nlp.clean import clean_html
-    from nlp.redact import redact
 
     return [
         redact(clean_html(p["cooked"]).text).text or " "

@@ -17,9 +17,9 @@ from typing import Any
 
 from candor.sample_forum import load_topics
 from corpus.errors import InputError
+from corpus.redact import redact
 from corpus.settings import VenueConfig
 from nlp.clean import clean_html
-from nlp.redact import redact
 
 DEV_LABELS = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev"
 

@@ -26,6 +26,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from corpus import models as m
+from corpus.redact import redact
 from corpus.settings import Settings, VenueConfig
 from corpus.store import Store
 from corpus.taxonomy import Taxonomy
@@ -36,7 +37,6 @@ from nlp.heads import HEADS, load_head, score_posts
 from nlp.kinds import KIND_VERSION, staff_post_kind
 from nlp.language import detect
 from nlp.products import ProductLinker
-from nlp.redact import redact
 from nlp.resolution import RESOLVED_VERSION, JudgedPost, resolution
 from nlp.roles import COMMUNITY, STAFF, Person, role_of
 from nlp.sentences import split_sentences

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nlp.redact import redact
+from corpus.redact import redact
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Personal data out, before any text leaves the corpus.
+"""Personal data out, before any text leaves the corpus (in corpus/ so every stage can use it).
 
 Every stage after enrichment works on redacted text only, so nothing downstream (annotations'
 evidence, the studio, published pages, search indexes) can reveal what was removed, and the
