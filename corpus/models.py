@@ -244,10 +244,40 @@ class Review(Base):
     decision: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str | None] = mapped_column(Text)
     excerpt_post_ids: Mapped[list[Any]] = mapped_column(default=list)
+    excerpt_sentences: Mapped[dict[str, Any]] = mapped_column(
+        default=dict,
+        doc="Post id → indexes of the sentences kept; a post not named here is shown whole.",
+    )
     reviewer: Mapped[str] = mapped_column(String(200))
     decided_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     candidate: Mapped[Candidate] = relationship()
+
+
+class User(Base):
+    """A person who may use the studio: ``viewer`` reads, ``curator`` decides, ``admin`` manages."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(200), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(500))
+    role: Mapped[str] = mapped_column(String(20))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who did what to which object, when: approvals, edits, publishes, withdrawals, logins."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str] = mapped_column(String(200))
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
 class Release(Base):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import func, select
 
 from corpus import models as m
@@ -89,3 +90,37 @@ def test_store_refuses_an_unmigrated_database(tmp_path: Path) -> None:
 def test_store_bad_url_is_a_clear_error() -> None:
     with pytest.raises(StoreError, match="cannot use store URL 'nosuchdb://x'"):
         Store("nosuchdb://x")
+
+
+def test_store_migration_upgrades_a_database_holding_reviews(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'old.db'}")
+    config = store._alembic()
+    with store.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.exec_driver_sql(
+            "INSERT INTO products (id, slug, name, aliases) VALUES (1, 'p', 'P', '[]')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO venues (id, name, platform, url, public_url, created_at) "
+            "VALUES (1, 'v', 'discourse', 'https://v', 'https://v', '2025-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO threads (id, venue_id, source_id, title, url, tags, created_at, "
+            "fingerprint, first_seen_at, changed_at) VALUES "
+            "(1, 1, 't', 'T', 'https://v/t', '[]', '2025-01-01', 'f', '2025-01-01', '2025-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO candidates (id, product_id, thread_id, rank, score, parts, evidence, "
+            "excerpt_post_ids, selector, active, created_at) VALUES "
+            "(1, 1, 1, 1, 1.0, '{}', '[]', '[]', 's', 1, '2025-01-01')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO reviews (id, candidate_id, decision, excerpt_post_ids, reviewer, "
+            "decided_at) VALUES (1, 1, 'approved', '[]', 'ann', '2025-01-01')"
+        )
+    store.migrate()
+    store.check()
+    with store.session() as session:
+        review = session.get(m.Review, 1)
+        assert (review.decision, review.excerpt_sentences) == ("approved", {})
