@@ -42,6 +42,7 @@ from nlp.roles import COMMUNITY, STAFF, Person, role_of
 from nlp.sentences import split_sentences
 from nlp.signals import REGISTRY, Finding, PostView, judge
 from nlp.specificity import SPECIFICITY_VERSION, specific_details
+from nlp.timing import TIMING_VERSION, TimedPost, response_times
 
 TEXT_VERSION = "text.v2"
 ENRICH_VERSION = "enrich.v1"
@@ -390,6 +391,32 @@ class _Enricher:
             1.0 if resolved else 0.0,
             RESOLVED_VERSION,
             resolved,
+        )
+        timing = response_times(
+            [
+                TimedPost(
+                    w.post.number,
+                    w.role,
+                    w.post.created_at,
+                    w.post.reply_to_number,
+                    w.post.is_accepted_answer,
+                    frozenset(f.kind for _, f in w.findings),
+                )
+                for w in work
+            ]
+        )
+        helpful = next((w for w in work if w.post.number == timing.helpful_number), None)
+        add(
+            "thread",
+            thread.id,
+            "response_time",
+            {
+                "first_reply_hours": timing.first_reply_hours,
+                "first_helpful_reply_hours": timing.first_helpful_reply_hours,
+            },
+            timing.first_helpful_reply_hours or 0.0,
+            TIMING_VERSION,
+            [{"post_id": helpful.post.id, "why": "first helpful reply"}] if helpful else [],
         )
         details = specific_details([w.text.text for w in work], [w.view.sentences for w in work])
         add(
