@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -37,6 +38,17 @@ sample_forum_app = typer.Typer(
     help="A local replay of the sample Discourse forum.", no_args_is_help=True
 )
 app.add_typer(sample_forum_app, name="sample-forum")
+venue_app = typer.Typer(help="Inspect a forum before adding it as a venue.", no_args_is_help=True)
+app.add_typer(venue_app, name="venue")
+search_app = typer.Typer(
+    help="Search the corpus (the local index, or Elasticsearch when `search:` is a URL).",
+    no_args_is_help=True,
+)
+app.add_typer(search_app, name="search")
+airflow_app = typer.Typer(help="Running Candor under Airflow.", no_args_is_help=True)
+app.add_typer(airflow_app, name="airflow")
+user_app = typer.Typer(help="Studio users (viewer, curator, admin).", no_args_is_help=True)
+app.add_typer(user_app, name="user")
 
 out = Console()
 err = Console(stderr=True)
@@ -97,10 +109,19 @@ def init() -> None:
 def crawl(
     venue: Annotated[str | None, typer.Option(help="Only this venue.")] = None,
     max_threads: Annotated[int | None, typer.Option(min=1, help="Stop after N threads.")] = None,
+    full: Annotated[
+        bool | None,
+        typer.Option(
+            "--full/--incremental",
+            help="Walk whole listings and check unlisted threads for deletion, or only what "
+            "changed (default: full when a venue's full_crawl_days have passed).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Fetch new and changed threads from the configured forums."""
     with _progress("crawl") as progress:
-        reports = stages.crawl(_settings(), venue, max_threads, progress)
+        reports = stages.crawl(_settings(), venue, max_threads, progress, full=full)
     for r in reports:
         out.print(f"{r.venue}: {r.status}, " + ", ".join(f"{k} {v}" for k, v in r.stats.items()))
 
@@ -114,6 +135,54 @@ def enrich() -> None:
         f"enriched {r.threads_enriched} threads, {r.posts_enriched} posts, "
         f"{r.annotations} annotations in {r.seconds:.1f} s"
     )
+
+
+@app.command("index")
+def index_(
+    rebuild: Annotated[
+        bool, typer.Option(help="Build a fresh index from the corpus and swap it in.")
+    ] = False,
+) -> None:
+    """Bring the search index up to date: only threads whose enrichment changed."""
+    r = stages.index(_settings(), rebuild=rebuild)
+    out.print(
+        f"indexed {r.threads_indexed} threads ({r.posts_indexed} posts), deleted "
+        f"{r.threads_deleted} threads ({r.posts_deleted} posts){', rebuilt' if r.rebuilt else ''}"
+        f" in {r.seconds:.1f} s"
+    )
+
+
+@search_app.command("init")
+def search_init() -> None:
+    """Create the index templates, alias or tables if missing (idempotent)."""
+    info = stages.search_init(_settings())
+    out.print(", ".join(f"{k} {v}" for k, v in info.items()))
+
+
+@search_app.command("query")
+def search_query(
+    text: Annotated[str, typer.Argument(help="Words to look for (may be empty with --like).")] = "",
+    product: Annotated[
+        list[str] | None, typer.Option(help="Only threads about this product slug (repeatable).")
+    ] = None,
+    like: Annotated[
+        int | None, typer.Option(help="Threads like this thread id (with TEXT: hybrid).")
+    ] = None,
+    size: Annotated[int, typer.Option(min=1, max=100, help="How many hits.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print the threads and posts that match, best first."""
+    hits = stages.search_query(_settings(), text, product, like, size)
+    if as_json:
+        out.print_json(json.dumps(hits))
+        return
+    if not hits:
+        err.print("no hits")
+    for hit in hits:
+        title = escape(f"{hit['title']}  {hit['url']}")
+        out.print(f"[bold]{hit['score']:.3f}[/bold]  thread {hit['thread_id']}  {title}")
+        for fragment in hit["highlights"]:
+            out.print(f"    {fragment}", highlight=False, markup=False)
 
 
 @app.command("select")
@@ -158,6 +227,29 @@ def publish(
 
 
 @app.command()
+def withdraw(
+    reviewer: Annotated[str, typer.Option(help="Who withdraws (recorded in the audit log).")],
+    thread: Annotated[
+        int | None, typer.Option(help="Withdraw this thread from every product page.")
+    ] = None,
+    candidate: Annotated[
+        int | None, typer.Option(help="Withdraw only this candidate (one product page).")
+    ] = None,
+    reason: Annotated[str, typer.Option(help="Why (recorded).")] = "removal requested",
+) -> None:
+    """Take a thread off the product pages now: record a rejection and publish at once."""
+    if (thread is None) == (candidate is None):
+        raise typer.BadParameter("say which: --thread ID or --candidate ID")
+    result = stages.withdraw(_settings(), reviewer, reason, thread, candidate)
+    report = result.publish
+    out.print(f"rejected {len(result.rejected)} candidates: {result.rejected}")
+    if report.changed:
+        out.print(f"published release {report.release}: {report.threads} threads now shown")
+    else:
+        out.print(f"nothing shown changed; release {report.release} stays current")
+
+
+@app.command()
 def run(
     max_threads: Annotated[int | None, typer.Option(min=1, help="Stop crawling after N.")] = None,
 ) -> None:
@@ -168,6 +260,7 @@ def run(
         stages.crawl(settings, None, max_threads, progress)
     with _progress("enrich") as progress:
         stages.enrich(settings, progress)
+    stages.index(settings)
     stages.select_threads(settings)
     stages.publish(settings)
     status()
@@ -243,6 +336,23 @@ def devset(
     out.print(f"wrote {len(items)} items to {output}")
 
 
+@app.command("train-head")
+def train_head(
+    name: Annotated[str, typer.Argument(help="Which head: admission.")] = "admission",
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Decision threshold.")] = 0.7,
+) -> None:
+    """Fit a signal's head on the dev set's tune split and save it beside the code."""
+    from candor.demo import example_venue
+    from candor.training import TRAINABLE, train
+
+    if name not in TRAINABLE:
+        raise typer.BadParameter(f"no trainable head {name!r}; choose from {sorted(TRAINABLE)}")
+    settings = _settings()
+    venue = settings.venues[0] if settings.venues else example_venue()
+    head, path = train(settings, venue, name, threshold)
+    out.print(f"trained {name} on {head.trained_on} → {path}")
+
+
 @app.command("eval")
 def eval_(
     file: Annotated[Path, typer.Argument(help="Labelled items, JSON Lines (see README).")],
@@ -286,6 +396,34 @@ def _print_eval(split: str, report: dict[str, Any]) -> None:
         out.print(matrix)
 
 
+@venue_app.command("check")
+def venue_check(
+    url: Annotated[str, typer.Argument(help="A page of the forum, usually its home page.")],
+    allow_private: Annotated[
+        bool, typer.Option(help="The forum is on a private or loopback address on purpose.")
+    ] = False,
+) -> None:
+    """Fetch robots.txt and one page, detect the platform, and say how to configure it."""
+    from crawlers.venue_check import check_venue
+
+    settings = _settings()
+    agent = settings.crawl.user_agent.format(contact=settings.crawl.contact_url)
+    try:
+        found = check_venue(url, agent, allow_private=allow_private)
+    except OSError as exc:
+        raise CandorError(f"cannot reach {url}: {exc}") from exc
+    robots = "none" if not found.robots_found else ("allows" if found.allowed else "forbids")
+    out.print(
+        f"robots.txt: {robots}"
+        + (f", Crawl-delay {found.crawl_delay:g} s" if found.crawl_delay else "")
+    )
+    out.print(
+        f"platform: {found.platform or 'unknown'}" + (f" ({found.engine})" if found.engine else "")
+    )
+    for line in found.advice:
+        out.print(line, highlight=False)
+
+
 @sample_forum_app.command("serve")
 def sample_forum_serve(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0: any free port).")] = 8765,
@@ -296,6 +434,47 @@ def sample_forum_serve(
     from candor.sample_forum import serve_forever
 
     serve_forever(_settings().sample_data, port=port, limit=threads, chunk_size=chunk_size)
+
+
+@airflow_app.command("pools")
+def airflow_pools() -> None:
+    """Print one Airflow pool per venue (slots: its concurrency) for `airflow pools import`."""
+    from candor.pools import pools
+
+    typer.echo(json.dumps(pools(_settings()), indent=2))
+
+
+@app.command()
+def studio(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8700,
+) -> None:
+    """Serve the curation studio (queue, search, mash-ups, audit log) until Ctrl-C."""
+    from candor.studio.serve import serve
+
+    err.print(f"studio on http://{host}:{port}/ (create users with `candor user add`)")
+    serve(_settings(), host, port)
+
+
+@user_app.command("add")
+def user_add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[
+        str, typer.Option(help="viewer (reads), curator (decides, publishes), admin (users too).")
+    ] = "curator",
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+) -> None:
+    """Create a studio user; the password is prompted for (or read from stdin)."""
+    from candor.studio.serve import create_user
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    create_user(_settings(), username, password, role)
+    out.print(f"user {username} added ({role})")
 
 
 def main() -> None:

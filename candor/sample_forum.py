@@ -7,6 +7,8 @@ so Candor's Scrapy spider, the CLI demo and the tests exercise the same code
 they would run against a live forum, without a network:
 
     /robots.txt                                    text, see ``robots_txt``
+    /                                              a Discourse-like HTML home page
+    /site.json                                     site settings: categories, groups
     /latest.json?page=N                            topic list, newest bump first
     /categories.json                               one category per ``category_id``
     /c/{slug}/{id}.json?page=N                     topic list of one category
@@ -14,11 +16,13 @@ they would run against a live forum, without a network:
     /t/{id}/posts.json?post_ids[]=A&post_ids[]=B   the rest of a topic's posts
 
 Anything else answers 404 with Discourse's error JSON. :class:`Faults` makes the
-server misbehave on purpose (rate limits, truncated JSON), and the mutation
-helpers (:meth:`SampleForum.edit_post`, :meth:`SampleForum.add_post`,
-:meth:`SampleForum.delete_topic`) let tests of incremental crawling change the
-forum between two crawls. ``request_count`` and ``requests_by_path_kind`` let
-tests check how much a crawl asked for.
+server misbehave on purpose (rate limits, slow answers, malformed, truncated,
+HTML or wrongly encoded topics), and the mutation helpers
+(:meth:`SampleForum.edit_post`, :meth:`SampleForum.add_post`,
+:meth:`SampleForum.delete_post`, :meth:`SampleForum.delete_topic`) let tests of
+incremental crawling change the forum between two crawls. ``request_count``,
+``requests_by_path_kind`` and ``request_log`` let tests check how much a crawl
+asked for, when, and with which headers.
 
 Known simplifications: pinned topics are not floated to the top of
 ``/latest``, and a wrong slug in ``/t/{slug}/{id}.json`` is ignored rather
@@ -31,7 +35,9 @@ import copy
 import gzip
 import json
 import re
+import sys
 import threading
+import time
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -66,10 +72,24 @@ RATE_LIMITED_BODY = {
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
+# What a Discourse home page says about itself (the crawler's platform check reads the generator).
+HOME_HTML = (
+    '<!DOCTYPE html><html><head><meta name="generator" content="Discourse 3.4.0 - '
+    'https://github.com/discourse/discourse">'
+    "<title>Sample Forum</title></head><body><noscript>Latest topics</noscript></body></html>"
+)
+# What a CDN challenge or a login wall serves where JSON was expected.
+CHALLENGE_HTML = (
+    "<!DOCTYPE html><html><head><title>Just a moment...</title></head>"
+    "<body>Checking your browser before accessing the forum.</body></html>"
+)
+
 # (path kind, pattern) in match order; the kind names the counter key in
 # ``requests_by_path_kind`` and the handler that answers.
 _ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("robots", re.compile(r"^/robots\.txt$")),
+    ("home", re.compile(r"^/$")),
+    ("site", re.compile(r"^/site\.json$")),
     ("latest", re.compile(r"^/latest\.json$")),
     ("categories", re.compile(r"^/categories\.json$")),
     ("category", re.compile(r"^/c/(?:[^/]+/)?(?P<category_id>\d+)(?:/l/latest)?\.json$")),
@@ -90,10 +110,36 @@ class Faults:
         with ``Retry-After: 1``, like Discourse's rate limiter; 0 turns it off.
     malformed_topics (frozenset[int]): ids of topics whose ``/t/{id}.json`` is
         served cut in half, so it is not valid JSON.
+    truncated_topics (frozenset[int]): topics whose answer announces its full
+        ``Content-Length`` but the connection closes halfway (a dropped download).
+    html_topics (frozenset[int]): topics answered with an HTML page instead of
+        JSON, as a login wall or a CDN challenge would.
+    bad_encoding_topics (frozenset[int]): topics served as Latin-1 bytes while
+        the header says UTF-8.
+    latency (float): seconds every answer waits before it is written, so a
+        crawl lasts long enough to be interrupted.
+    retry_after (str): the ``Retry-After`` value sent with each 429.
     """
 
     rate_limit_every: int = 0
     malformed_topics: frozenset[int] = field(default_factory=frozenset)
+    truncated_topics: frozenset[int] = field(default_factory=frozenset)
+    html_topics: frozenset[int] = field(default_factory=frozenset)
+    bad_encoding_topics: frozenset[int] = field(default_factory=frozenset)
+    latency: float = 0.0
+    retry_after: str = "1"
+
+
+@dataclass(frozen=True)
+class LoggedRequest:
+    """One request as the forum saw it: when, what, and the headers a test may check."""
+
+    at: float
+    path: str
+    status: int
+    user_agent: str | None
+    api_key: str | None
+    api_username: str | None
 
 
 @dataclass(frozen=True)
@@ -104,6 +150,8 @@ class _Reply:
     body: bytes
     content_type: str = JSON_CONTENT_TYPE
     headers: tuple[tuple[str, str], ...] = ()
+    # Set to cut the connection after the first half while announcing the full length.
+    truncate: bool = False
 
 
 def load_topics(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
@@ -118,7 +166,7 @@ def load_topics(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
     RETURNS (list[dict]): the topics; most recent first when ``limit`` is given.
 
     Raises :class:`SampleDataError` naming the file and line for a line that
-    is not a JSON topic, and ``FileNotFoundError`` if the file is missing.
+    is not a JSON topic or a file that is missing or not gzip.
 
     >>> topics = load_topics(Path("discourse-signal-topics.jsonl.gz"), limit=15)  # doctest: +SKIP
     """
@@ -138,6 +186,10 @@ def _read_topic_lines(path: Path) -> Iterable[dict[str, Any]]:
             for number, line in enumerate(lines, start=1):
                 if line.strip():
                     yield _parse_topic_line(line, path, number)
+    except FileNotFoundError as exc:
+        raise SampleDataError(
+            f"{path}: sample data not found; set CANDOR_SAMPLE_DATA (or sample_data in candor.yaml)"
+        ) from exc
     except (gzip.BadGzipFile, EOFError, zlib.error, UnicodeDecodeError) as exc:
         raise SampleDataError(f"{path}: not a readable gzip text file ({exc})") from exc
 
@@ -201,6 +253,7 @@ class SampleForum:
         self._request_count = 0
         self._by_kind: Counter[str] = Counter()
         self._by_status: Counter[int] = Counter()
+        self._log: list[LoggedRequest] = []
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -215,7 +268,7 @@ class SampleForum:
         """
         if self._server is not None:
             raise RuntimeError("this SampleForum is already serving at " + self.base_url)
-        server = ThreadingHTTPServer((host, port), _ForumHandler)
+        server = _ForumServer((host, port), _ForumHandler)
         server.forum = self  # type: ignore[attr-defined]
         self._server = server
         self._thread = threading.Thread(
@@ -283,6 +336,12 @@ class SampleForum:
         with self._lock:
             return Counter(self._by_status)
 
+    @property
+    def request_log(self) -> list[LoggedRequest]:
+        """Every request answered so far, oldest first (a copy)."""
+        with self._lock:
+            return list(self._log)
+
     # -- mutations for incremental-crawl tests ---------------------------------
 
     def edit_post(self, topic_id: int, post_id: int, new_cooked: str) -> None:
@@ -334,6 +393,20 @@ class SampleForum:
             topic["last_posted_at"] = topic["bumped_at"] = stamp
             return copy.deepcopy(stored)
 
+    def delete_post(self, topic_id: int, post_id: int) -> None:
+        """Delete a reply as a moderator would: it leaves the stream and stops being served.
+
+        The topic is not bumped (Discourse does not bump on deletions), so only a
+        crawl that re-reads the topic notices. Raises ``KeyError`` when unknown.
+        """
+        with self._lock:
+            topic = self._topic_or_key_error(topic_id)
+            posts = topic["post_stream"]["posts"]
+            if not any(p["id"] == post_id for p in posts):
+                raise KeyError(f"topic {topic_id} has no post {post_id}")
+            topic["post_stream"]["posts"] = [p for p in posts if p["id"] != post_id]
+            topic["post_stream"]["stream"].remove(post_id)
+
     def delete_topic(self, topic_id: int) -> None:
         """Remove a topic: its URLs answer 404 and it leaves every listing."""
         with self._lock:
@@ -354,21 +427,33 @@ class SampleForum:
 
     # -- request handling ----------------------------------------------------
 
-    def handle(self, raw_path: str) -> _Reply:
+    def handle(self, raw_path: str, headers: Mapping[str, str] | None = None) -> _Reply:
         """Answer one GET; called by the HTTP handler for every request."""
         url = urlsplit(raw_path)
         query = parse_qs(url.query)
         kind, match = _route(url.path)
+        headers = headers or {}
         with self._lock:
             self._request_count += 1
             self._by_kind[kind] += 1
             every = self.faults.rate_limit_every
             if every and self._request_count % every == 0:
                 reply = _json_reply(HTTPStatus.TOO_MANY_REQUESTS, RATE_LIMITED_BODY)
-                reply = _Reply(reply.status, reply.body, headers=(("Retry-After", "1"),))
+                retry_after = (("Retry-After", self.faults.retry_after),)
+                reply = _Reply(reply.status, reply.body, headers=retry_after)
             else:
                 reply = self._answer(kind, match, query)
             self._by_status[reply.status] += 1
+            self._log.append(
+                LoggedRequest(
+                    time.monotonic(),
+                    raw_path,
+                    reply.status,
+                    headers.get("User-Agent"),
+                    headers.get("Api-Key"),
+                    headers.get("Api-Username"),
+                )
+            )
             return reply
 
     def _answer(
@@ -377,6 +462,17 @@ class SampleForum:
         """Build the reply for a routed request; caller holds the lock."""
         if kind == "robots":
             return _Reply(200, self.robots_txt.encode("utf-8"), "text/plain; charset=utf-8")
+        if kind == "home":
+            return _Reply(200, HOME_HTML.encode("utf-8"), "text/html; charset=utf-8")
+        if kind == "site":
+            return _json_reply(
+                200,
+                {
+                    "categories": self._category_list()["category_list"]["categories"],
+                    "groups": [],
+                    "default_archetype": "regular",
+                },
+            )
         page = _page_number(query)
         if page is None:
             return _json_reply(HTTPStatus.BAD_REQUEST, {"errors": ["page must be 0 or more"]})
@@ -469,6 +565,15 @@ class SampleForum:
         reply = _json_reply(200, served)
         if topic_id in self.faults.malformed_topics:
             return _Reply(reply.status, reply.body[: len(reply.body) // 2])
+        if topic_id in self.faults.truncated_topics:
+            return _Reply(reply.status, reply.body, truncate=True)
+        if topic_id in self.faults.html_topics:
+            return _Reply(200, CHALLENGE_HTML.encode("utf-8"), "text/html; charset=utf-8")
+        if topic_id in self.faults.bad_encoding_topics:
+            # "café" in the title makes sure at least one byte is invalid UTF-8.
+            mangled = {**served, "title": served["title"] + " café"}
+            text = json.dumps(mangled, ensure_ascii=False, separators=(",", ":"))
+            return _Reply(200, text.encode("latin-1", errors="replace"))
         return reply
 
     def _posts(self, topic_id: int, raw_ids: list[str]) -> _Reply:
@@ -483,6 +588,15 @@ class SampleForum:
         return _json_reply(200, {"post_stream": {"posts": posts}, "id": topic_id})
 
 
+class _ForumServer(ThreadingHTTPServer):
+    """Quiet about clients that hang up (a crawler killed mid-request): that is their right."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
 class _ForumHandler(BaseHTTPRequestHandler):
     """Writes the forum's replies; quiet, because per-request logs drown test output."""
 
@@ -491,13 +605,20 @@ class _ForumHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         forum: SampleForum = self.server.forum  # type: ignore[attr-defined]
-        reply = forum.handle(self.path)
+        if forum.faults.latency:
+            time.sleep(forum.faults.latency)
+        reply = forum.handle(self.path, dict(self.headers.items()))
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
         for name, value in reply.headers:
             self.send_header(name, value)
         self.end_headers()
+        if reply.truncate:
+            self.wfile.write(reply.body[: len(reply.body) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            return
         self.wfile.write(reply.body)
 
     def log_message(self, format: str, *args: Any) -> None:

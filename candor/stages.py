@@ -31,6 +31,7 @@ from corpus.settings import Settings, VenueConfig
 from corpus.store import StageCounts, Store
 from corpus.taxonomy import Taxonomy, load_taxonomy
 from crawlers.safety import check_target
+from crawlers.state import close_stale_runs
 
 Progress = Callable[[int, int | None], None]
 POLL_SECONDS = 0.5
@@ -71,22 +72,33 @@ def crawl(
     venue: str | None = None,
     max_threads: int | None = None,
     progress: Progress | None = None,
+    full: bool | None = None,
 ) -> list[CrawlReport]:
-    """Crawl one venue (or every configured venue) into the corpus."""
+    """Crawl one venue (or every configured venue) into the corpus.
+
+    full: walk whole listings and check unlisted threads for deletion (True), only what
+    changed (False), or let each venue's ``full_crawl_days`` decide (None).
+    """
     venues = [settings.venue(venue)] if venue else settings.venues
     if not venues:
         raise InputError("no venues configured: add one under `venues:` in candor.yaml")
-    return [_crawl_venue(settings, v, max_threads, progress) for v in venues]
+    return [_crawl_venue(settings, v, max_threads, progress, full) for v in venues]
 
 
 def _crawl_venue(
-    settings: Settings, venue: VenueConfig, max_threads: int | None, progress: Progress | None
+    settings: Settings,
+    venue: VenueConfig,
+    max_threads: int | None,
+    progress: Progress | None,
+    full: bool | None = None,
 ) -> CrawlReport:
     check_target(venue.url, venue.allow_private_address)
     _check_reachable(venue.url)
     store = open_store(settings)
     with store.session() as session:
-        run = m.CrawlRun(venue_id=ensure_venue(session, venue).id)
+        venue_id = ensure_venue(session, venue).id
+        close_stale_runs(session, venue_id)
+        run = m.CrawlRun(venue_id=venue_id)
         session.add(run)
         session.flush()
         run_id = run.id
@@ -100,6 +112,7 @@ def _crawl_venue(
         "max_threads": max_threads,
         "user_agent": settings.crawl.user_agent.format(contact=settings.crawl.contact_url),
         "autothrottle": settings.crawl.autothrottle and not venue.allow_private_address,
+        "full": full,
     }
     started = time.perf_counter()
     log.info("crawl.start", venue=venue.name, url=venue.url, run=run_id, log=str(log_file))
@@ -263,6 +276,39 @@ def publish(settings: Settings, rollback: bool = False) -> Any:
 
 
 @dataclass(frozen=True)
+class WithdrawReport:
+    """What a withdrawal did: the candidates rejected now, and the publish that followed."""
+
+    rejected: list[int]
+    publish: Any
+
+
+def withdraw(
+    settings: Settings,
+    reviewer: str,
+    reason: str,
+    thread_id: int | None = None,
+    candidate_id: int | None = None,
+) -> WithdrawReport:
+    """Take a thread (every product) or one candidate off the pages now: reject, then publish.
+
+    The rejection goes into the audit log (:func:`corpus.reviews.withdraw`), and a new release
+    is published at once, so the thread is gone as soon as this returns.
+    """
+    from corpus.reviews import withdraw as reject
+
+    store = open_store(settings)
+    try:
+        with store.session() as session:
+            reviews = reject(session, reviewer, reason, thread_id, candidate_id)
+            rejected = [r.candidate_id for r in reviews]
+    finally:
+        store.dispose()
+    log.info("withdraw.rejected", thread=thread_id, candidate=candidate_id, rejected=rejected)
+    return WithdrawReport(rejected, publish(settings))
+
+
+@dataclass(frozen=True)
 class Status:
     counts: StageCounts
     crawls: list[dict[str, Any]]
@@ -292,3 +338,97 @@ def status(settings: Settings) -> Status:
                 )
     store.dispose()
     return Status(counts, crawls)
+
+
+def index(settings: Settings, rebuild: bool = False) -> Any:
+    """Bring the search index up to date with the corpus: only threads whose enrichment changed
+    are re-indexed; ``rebuild`` builds a fresh index and swaps it in (see :mod:`corpus.search`)."""
+    from corpus.search import open_index, sync_index
+
+    store = open_store(settings)
+    search_index = open_index(settings)
+    try:
+        report = sync_index(store, search_index, rebuild=rebuild)
+    finally:
+        search_index.close()
+        store.dispose()
+    log.info(
+        "index.done",
+        index=search_index.kind,
+        threads=report.threads_indexed,
+        posts=report.posts_indexed,
+        deleted=report.posts_deleted,
+        rebuilt=report.rebuilt,
+        seconds=round(report.seconds, 1),
+    )
+    return report
+
+
+def search_init(settings: Settings) -> dict[str, Any]:
+    """Create the search index's templates, tables and alias if missing (idempotent)."""
+    from corpus.search import open_index
+
+    search_index = open_index(settings)
+    try:
+        return search_index.init()
+    finally:
+        search_index.close()
+
+
+def search_query(
+    settings: Settings,
+    text: str = "",
+    products: list[str] | None = None,
+    like: int | None = None,
+    size: int = 10,
+) -> list[dict[str, Any]]:
+    """Hits for ``text`` (full text), ``like`` (threads like this thread id) or both (hybrid),
+    each with its thread's title from the store."""
+    from corpus.search import Filters, open_index
+
+    if not text and like is None:
+        raise InputError("say what to look for: a TEXT, --like THREAD_ID, or both")
+    filters = Filters(products=tuple(products or ()))
+    store = open_store(settings)
+    search_index = open_index(settings)
+    try:
+        thread_key = None
+        if like is not None:
+            with store.session() as session:
+                row = session.execute(
+                    select(m.Venue.name, m.Thread.source_id)
+                    .join(m.Venue, m.Venue.id == m.Thread.venue_id)
+                    .where(m.Thread.id == like)
+                ).first()
+            if row is None:
+                raise InputError(f"no thread {like} in the store")
+            thread_key = f"{row[0]}/{row[1]}"
+        if thread_key and text:
+            vector = search_index.thread_vector(thread_key)
+            hits = search_index.hybrid(text, vector, filters, size, exclude=[thread_key])
+        elif thread_key:
+            hits = search_index.similar(thread_key, filters, size)
+        else:
+            hits = search_index.search(text, filters, size).hits
+        with store.session() as session:
+            titles = dict(
+                session.execute(
+                    select(m.Thread.id, m.Thread.title).where(
+                        m.Thread.id.in_({h.thread_id for h in hits})
+                    )
+                ).all()
+            )
+    finally:
+        search_index.close()
+        store.dispose()
+    return [
+        {
+            "thread_id": h.thread_id,
+            "post_id": h.post_id,
+            "title": titles.get(h.thread_id, ""),
+            "url": h.url,
+            "score": round(h.score, 4),
+            "highlights": list(h.highlights),
+        }
+        for h in hits
+    ]

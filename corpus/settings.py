@@ -12,7 +12,7 @@ import os
 import re
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -58,6 +58,74 @@ class BotRules(_Section):
     )
 
 
+class SelectorProfile(_Section):
+    """How to read a classic HTML forum: one selector per piece of a page.
+
+    A selector is CSS (with parsel's ``::text`` and ``::attr(name)``) or, prefixed with
+    ``xpath:``, XPath. Post-level selectors are relative to one ``post`` element; listing
+    entry selectors to one ``thread_item``. ``crawlers/profiles/*.yaml`` ship complete
+    profiles; a venue names one (``profile: spirit``) and may override fields inline.
+    """
+
+    REQUIRED: ClassVar[tuple[str, ...]] = (
+        "thread_link",
+        "title",
+        "post",
+        "post_id",
+        "post_body",
+        "author",
+        "date",
+    )
+
+    start_path: str = Field(default="/", description="Path of the first thread-list page.")
+    thread_link: str | None = Field(
+        default=None, description="Thread links on a list page (an href)."
+    )
+    thread_item: str | None = Field(
+        default=None, description="One entry of the thread list (scopes activity and replies)."
+    )
+    thread_activity: str | None = Field(
+        default=None, description="Entry's last-activity date; with replies, makes recrawls cheap."
+    )
+    thread_replies: str | None = Field(default=None, description="Entry's reply count.")
+    next_page: str | None = Field(default=None, description="The list's next-page link.")
+    thread_id: str = Field(
+        default=r"(\d+)", description="Regex on the thread URL's path; group 1 is the thread id."
+    )
+    title: str | None = Field(default=None, description="The thread's title on its page.")
+    category: str | None = Field(default=None, description="The thread's category on its page.")
+    thread_next_page: str | None = Field(
+        default=None, description="Next page of posts within a thread."
+    )
+    post: str | None = Field(default=None, description="One post's container element.")
+    post_id: str | None = Field(default=None, description="The post's id at the source.")
+    post_number: str | None = Field(
+        default=None, description="The post's position; its order on the pages when unset."
+    )
+    post_body: str | None = Field(default=None, description="The post's content (inner HTML).")
+    author: str | None = Field(default=None, description="The author's display name.")
+    author_id: str | None = Field(
+        default=None, description="A stable id of the author (e.g. profile link); else the name."
+    )
+    date: str | None = Field(default=None, description="When the post was written.")
+    date_formats: list[str] = Field(
+        default=[],
+        description="strptime formats tried after ISO 8601 and the built-in English ones.",
+    )
+    timezone: str = Field(default="UTC", description="Zone of dates that carry none.")
+    staff_badge: str | None = Field(
+        default=None, description="A badge marking staff; its text is kept as a group and flair."
+    )
+    admin_badge: str | None = Field(default=None, description="Present when the author is admin.")
+    moderator_badge: str | None = Field(
+        default=None, description="Present when the author is a moderator."
+    )
+
+    def missing(self) -> list[str]:
+        """Names of required selectors that are not set."""
+        return [name for name in self.REQUIRED if not getattr(self, name)]
+
+
 class VenueConfig(_Section):
     """A forum Candor reads."""
 
@@ -76,6 +144,29 @@ class VenueConfig(_Section):
         default=False,
         description="Allow a loopback/private address (a local mirror or test forum).",
     )
+    allowed_hosts: list[str] = Field(
+        default=[], description="Other hosts requests and redirects may reach (none by default)."
+    )
+    max_page_bytes: int = Field(
+        default=10 * 1024 * 1024, ge=1024, description="Larger responses are dropped and counted."
+    )
+    full_crawl_days: float | None = Field(
+        default=7.0,
+        gt=0,
+        description="Walk the whole listing and check unlisted threads for deletion when the "
+        "last complete full crawl is older than this; None: only on `candor crawl --full`.",
+    )
+    api_key_env: str | None = Field(
+        default=None,
+        description="Environment variable holding a Discourse API key (private categories).",
+    )
+    api_username: str = Field(default="system", description="Api-Username sent with the key.")
+    profile: str | None = Field(
+        default=None, description="HTML forums: a selector profile shipped in crawlers/profiles."
+    )
+    selectors: SelectorProfile | None = Field(
+        default=None, description="HTML forums: selectors, alone or overriding the profile's."
+    )
 
     @field_validator("name")
     @classmethod
@@ -90,6 +181,17 @@ class VenueConfig(_Section):
         if value is not None and not re.match(r"^https?://[^/\s]+", value):
             raise ValueError("must be an http(s) URL")
         return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _html_needs_selectors(self) -> VenueConfig:
+        if self.platform == "html" and self.profile is None:
+            missing = self.selectors.missing() if self.selectors else list(SelectorProfile.REQUIRED)
+            if missing:
+                raise ValueError(
+                    "an html venue needs `profile:` (e.g. spirit) or `selectors:` with "
+                    f"{', '.join(missing)}; `candor venue check URL` suggests one"
+                )
+        return self
 
     @property
     def link_base(self) -> str:
@@ -149,6 +251,74 @@ class SelectConfig(_Section):
 
     per_product: int = Field(default=12, ge=1, description="Candidates proposed per product.")
     min_score: float = Field(default=1.0, description="Threads below this score are not proposed.")
+    mmr_lambda: float = Field(
+        default=0.7,
+        ge=0,
+        le=1,
+        description="Maximal marginal relevance: 1 ranks by score alone, lower favours threads "
+        "unlike those already chosen (cosine of thread embeddings).",
+    )
+    duplicate_similarity: float = Field(
+        default=0.92,
+        gt=0,
+        le=1,
+        description="A thread this similar (cosine) to a chosen one is a near-duplicate: left out.",
+    )
+    admission_quota: float = Field(
+        default=0.34,
+        ge=0,
+        le=1,
+        description="Share of the first candidates that show staff owning a mistake, while such "
+        "threads exist (0.34: about a third).",
+    )
+    happy_talk_cap: float = Field(
+        default=0.2,
+        ge=0,
+        le=1,
+        description="At most this share of the first candidates may carry promotional language.",
+    )
+
+
+class AirflowSchedules(_Section):
+    """When the Airflow DAGs in ``dags/`` run: cron expressions or presets such as ``@hourly``.
+
+    Stages downstream of a crawl (enrich, index, select) run on data, not on a clock: when the
+    stage before them announces new data (Airflow Assets).
+    """
+
+    crawl: str = Field(default="@hourly", description="Crawl every venue (candor_crawl).")
+    approvals: str = Field(
+        default="*/15 * * * *",
+        description="Look for reviews decided in the last interval; new ones trigger publishing.",
+    )
+    publish: str = Field(
+        default="@daily",
+        description="Publish anyway on this schedule (a no-op when nothing changed).",
+    )
+    metrics: str = Field(default="@daily", description="Dated metric snapshots per product.")
+    maintenance: str = Field(
+        default="@weekly", description="Vacuum the store and re-enrich after a version change."
+    )
+
+
+class AirflowConfig(_Section):
+    """How the Airflow DAGs run Candor; read when the scheduler parses ``dags/``."""
+
+    schedules: AirflowSchedules = AirflowSchedules()
+    owner: str = Field(default="candor", description="Owner shown on every task.")
+    retries: int = Field(default=2, ge=0, description="Retries of a failed task.")
+    retry_delay_minutes: float = Field(default=5.0, ge=0, description="Wait before a retry.")
+    alert_webhook: str | None = Field(
+        default=None,
+        description="URL receiving a JSON POST when a task fails for good (after its retries).",
+    )
+
+    @field_validator("alert_webhook")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError("must be an http(s) URL")
+        return value
 
 
 class PublishConfig(_Section):
@@ -158,6 +328,37 @@ class PublishConfig(_Section):
     base_url: str = "https://example.com"
     referral_param: str = Field(default="cnd", description="Query parameter carrying attribution.")
     per_page: int = Field(default=5, ge=1, description="Threads shown on a product page.")
+    removal_contact: str | None = Field(
+        default=None,
+        description="Where people ask for a post to be removed (mailto: or https: URL), shown on "
+        "the microsite's removal page.",
+    )
+    rankings_opt_out: list[str] = Field(
+        default=[],
+        description="Usernames (any venue, case-insensitive) left off the contributor rankings.",
+    )
+
+
+class StudioConfig(_Section):
+    """The curation studio (``candor studio``): sessions, cookies, login rate limiting."""
+
+    secret_key: str = Field(
+        default="",
+        description="Signs session cookies; set CANDOR_STUDIO__SECRET_KEY (32+ random characters). "
+        "Empty: a random key per process, so sessions end when the studio restarts.",
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Send the session cookie only over https (turn on behind an https proxy).",
+    )
+    session_hours: float = Field(default=12.0, gt=0, description="A login lasts this long.")
+    login_attempts: int = Field(
+        default=5, ge=1, description="Failed logins allowed per username and IP address …"
+    )
+    login_window_seconds: float = Field(
+        default=300.0, gt=0, description="… within this many seconds; then 429 until it passes."
+    )
+    page_size: int = Field(default=25, ge=1, le=500, description="Rows per queue or audit page.")
 
 
 _yaml_data: ContextVar[dict[str, Any]] = ContextVar("candor_yaml_data")
@@ -197,6 +398,8 @@ class Settings(BaseSettings):
     nlp: NlpConfig = NlpConfig()
     select: SelectConfig = SelectConfig()
     publish: PublishConfig = PublishConfig()
+    airflow: AirflowConfig = AirflowConfig()
+    studio: StudioConfig = StudioConfig()
 
     @classmethod
     def settings_customise_sources(

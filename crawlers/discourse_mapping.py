@@ -3,6 +3,9 @@
 The Discourse spider only moves bytes; everything it decides about the JSON
 lives here, so it can be tested without Scrapy or a server:
 
+- :func:`decode_body` and :func:`parse_json` turn bytes into JSON, naming what
+  was wrong (``bad_encoding``, ``unexpected_html``, ``malformed_json``);
+- :func:`category_names` reads ``/site.json``'s categories (with parents);
 - :func:`listed_topics` and :func:`next_page_url` read a ``/latest.json`` page;
 - :func:`missing_post_ids` and :func:`posts_url` say which posts ``/t/{id}.json``
   did not embed and how to ask for them;
@@ -35,7 +38,9 @@ __all__ = [
     "ListedTopic",
     "MappingError",
     "author_record",
+    "category_names",
     "chunked",
+    "decode_body",
     "failure_detail",
     "failure_reason",
     "listed_topics",
@@ -80,6 +85,7 @@ class ListedTopic:
     slug: str
     highest_post_number: int | None
     last_activity_at: datetime | None
+    pinned: bool = False
 
     @property
     def fingerprint(self) -> str:
@@ -87,8 +93,37 @@ class ListedTopic:
         return activity_fingerprint(self.highest_post_number, self.last_activity_at)
 
 
+def decode_body(body: bytes, encoding: str, what: str = "response") -> str:
+    """Decode ``body`` strictly; :class:`MappingError` (``bad_encoding``) if it is not ``encoding``.
+
+    Scrapy decodes leniently, turning wrong bytes into U+FFFD; a thread saved
+    that way would carry mojibake into the corpus, so the item fails instead.
+
+    >>> decode_body("café".encode("latin-1"), "utf-8")
+    Traceback (most recent call last):
+    ...
+    crawlers.discourse_mapping.MappingError: response is not valid utf-8: byte 0xe9 at 3 of 4
+    """
+    try:
+        return body.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        if isinstance(exc, UnicodeDecodeError):
+            bad = exc.object[exc.start : exc.start + 1].hex()
+            detail = f"{what} is not valid {encoding}: byte 0x{bad} at {exc.start} of {len(body)}"
+        else:
+            detail = f"{what} declares an unknown encoding {encoding!r}"
+        raise MappingError("bad_encoding", detail) from exc
+
+
 def parse_json(text: str, what: str = "response") -> Any:
-    """Decode JSON, raising :class:`MappingError` (reason ``malformed_json``) if it is not."""
+    """Decode JSON, raising :class:`MappingError` if it is not.
+
+    The reason is ``unexpected_html`` when an HTML page came instead (a login
+    wall, a CDN challenge, an error page), else ``malformed_json``.
+    """
+    if text.lstrip()[:1] == "<":
+        head = text.lstrip()[:60].replace("\n", " ")
+        raise MappingError("unexpected_html", f"{what} is HTML, not JSON: {head!r}")
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
@@ -110,8 +145,9 @@ def parse_timestamp(value: str | None) -> datetime | None:
 def listed_topics(page: Mapping[str, Any]) -> list[ListedTopic]:
     """The topics of a ``/latest.json`` (or category) page, in listing order.
 
-    ``bumped_at`` is the activity stamp when present (it moves on edits too),
-    ``last_posted_at`` otherwise.
+    ``bumped_at`` is the activity stamp when present (it moves on new posts
+    and on edits of a topic's last post), ``last_posted_at`` otherwise.
+    ``pinned`` topics float to the top whatever their activity.
     """
     return [
         ListedTopic(
@@ -119,9 +155,26 @@ def listed_topics(page: Mapping[str, Any]) -> list[ListedTopic]:
             slug=str(item["slug"]),
             highest_post_number=item.get("highest_post_number"),
             last_activity_at=parse_timestamp(item.get("bumped_at") or item.get("last_posted_at")),
+            pinned=bool(item.get("pinned") or item.get("pinned_globally")),
         )
         for item in page["topic_list"]["topics"]
     ]
+
+
+def category_names(site: Mapping[str, Any]) -> dict[int, str]:
+    """Category id → name from ``/site.json``; a subcategory reads ``Parent / Child``.
+
+    >>> category_names({"categories": [{"id": 1, "name": "Help"},
+    ...     {"id": 2, "name": "Desktop", "parent_category_id": 1}]})
+    {1: 'Help', 2: 'Help / Desktop'}
+    """
+    raw = {int(c["id"]): c for c in site["categories"]}
+    names: dict[int, str] = {}
+    for category_id, category in raw.items():
+        parent = raw.get(category.get("parent_category_id") or -1)
+        name = str(category["name"])
+        names[category_id] = f"{parent['name']} / {name}" if parent else name
+    return names
 
 
 def next_page_url(base_url: str, page: Mapping[str, Any]) -> str | None:
@@ -226,7 +279,12 @@ def post_record(post: Mapping[str, Any], *, base_url: str, slug: str, topic_id: 
         reply_to_number=post.get("reply_to_post_number"),
         is_accepted_answer=bool(post.get("accepted_answer")),
         likes=_likes(post),
-        deleted=post.get("deleted_at") is not None,
+        # Withdrawn by its author or hidden after flags: no longer public, so not ours to show.
+        deleted=(
+            post.get("deleted_at") is not None
+            or bool(post.get("user_deleted"))
+            or bool(post.get("hidden"))
+        ),
     )
 
 
@@ -236,6 +294,7 @@ def thread_record(
     *,
     base_url: str,
     listed: ListedTopic | None = None,
+    categories: Mapping[int, str] | None = None,
 ) -> ThreadRecord:
     """A whole thread from the topic JSON and all its posts, fetched in any order.
 
@@ -246,6 +305,8 @@ def thread_record(
     listed (ListedTopic | None): the listing entry the crawl came from. Its
         activity stamp and ``highest_post_number`` are recorded, so the corpus
         computes the same fingerprint the next crawl reads from the listing.
+    categories (Mapping[int, str] | None): category names by id
+        (:func:`category_names`); the id is kept when a name is unknown.
     """
     topic_id = int(topic["id"])
     slug = str(topic["slug"])
@@ -260,7 +321,9 @@ def thread_record(
         source_id=str(topic_id),
         title=topic["title"],
         url=f"{base}/t/{slug}/{topic_id}",
-        category=str(category) if category is not None else None,
+        category=(
+            (categories or {}).get(int(category), str(category)) if category is not None else None
+        ),
         tags=tuple(_tag_name(tag) for tag in topic.get("tags") or ()),
         created_at=topic["created_at"],
         last_activity_at=(

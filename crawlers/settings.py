@@ -23,8 +23,26 @@ DEFAULT_USER_AGENT = "Candor/0.1 (forum research crawler; set crawl.user_agent t
 CANDOR_SCRAPY_SETTINGS: dict[str, Any] = {
     # Names the project in Scrapy's log lines instead of "scrapybot".
     "BOT_NAME": "candor",
-    # Forums publish what they do not want crawled (/admin, /u/ profiles); we honour it.
+    # Forums publish what they do not want crawled (/admin, /u/ profiles); we honour it,
+    # including Crawl-delay, through PolitenessMiddleware (which extends Scrapy's).
     "ROBOTSTXT_OBEY": True,
+    # Safety first (every request, robots.txt and redirect targets included), then
+    # politeness in place of Scrapy's robots.txt middleware; see crawlers.middlewares.
+    "DOWNLOADER_MIDDLEWARES": {
+        "crawlers.middlewares.SafetyMiddleware": 40,
+        "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+        "crawlers.middlewares.PolitenessMiddleware": 100,
+    },
+    # The venue's API credentials never travel to another host, even an allowed one.
+    "CANDOR_API_HEADERS": ["Api-Key", "Api-Username"],
+    # First wait when a forum refuses (429/503) without saying how long; doubled per refusal.
+    "CANDOR_BACKOFF_BASE": 1.0,
+    # No single wait longer than this, whatever Retry-After asks; the retry budget still applies.
+    "CANDOR_BACKOFF_MAX": 120.0,
+    # Hosts besides the venue's that redirects may lead to; none unless a venue configures them.
+    "CANDOR_ALLOWED_HOSTS": [],
+    # A redirect chain longer than this is a loop or a trap, not a forum page.
+    "REDIRECT_MAX_TIMES": 5,
     # A forum's operators should be able to see who is crawling and reach them.
     "USER_AGENT": DEFAULT_USER_AGENT,
     # AutoThrottle adapts the pace to the forum's latency, so a slow forum gets fewer requests.
@@ -35,9 +53,10 @@ CANDOR_SCRAPY_SETTINGS: dict[str, Any] = {
     "AUTOTHROTTLE_TARGET_CONCURRENCY": 1.0,
     # Few parallel requests per forum: one venue per crawl, and forums are small sites.
     "CONCURRENT_REQUESTS_PER_DOMAIN": 2,
-    # Rate limits (429) and transient server errors pass; retry them rather than lose a thread.
+    # Transient server errors pass; retry them rather than lose a thread. 429 and 503 are
+    # PolitenessMiddleware's: it honours their Retry-After, which Scrapy's retries ignore.
     "RETRY_ENABLED": True,
-    "RETRY_HTTP_CODES": [429, 500, 502, 503, 504, 522, 524, 408],
+    "RETRY_HTTP_CODES": [500, 502, 504, 522, 524, 408],
     # Discourse rate-limits in bursts; a few more tries than Scrapy's 2 ride one out.
     "RETRY_TIMES": 4,
     # Public JSON needs no session; cookies would only make requests look logged-in or tracked.
@@ -64,7 +83,13 @@ CANDOR_SCRAPY_SETTINGS: dict[str, Any] = {
 
 
 def scrapy_settings(
-    user_agent: str, concurrency: int, autothrottle: bool, jobdir: str | None
+    user_agent: str,
+    concurrency: int,
+    autothrottle: bool,
+    jobdir: str | None = None,
+    *,
+    allowed_hosts: list[str] | None = None,
+    max_page_bytes: int | None = None,
 ) -> dict[str, Any]:
     """Candor's defaults plus one run's choices, ready for ``CrawlerProcess``.
 
@@ -76,6 +101,12 @@ def scrapy_settings(
         and the seen-requests filter, so an interrupted crawl resumes instead of
         starting over; ``None`` keeps everything in memory. Use one directory per
         crawl run: a reused one would filter out topics fetched by an earlier run.
+        Candor's own runs pass ``None``: a crawl resumes from the corpus instead
+        (see :mod:`crawlers.run`), which survives ``kill -9``; a JOBDIR does not.
+    allowed_hosts (list[str] | None): hosts besides the venue's that requests and
+        redirects may reach.
+    max_page_bytes (int | None): responses larger than this are dropped and counted
+        (``too_large``); ``None`` keeps the default of 10 MB.
     RETURNS (dict): a new dict; changing it does not touch the defaults.
 
     >>> scrapy_settings("Candor/0.1 (+ops@example.org)", 2, True, None)["ROBOTSTXT_OBEY"]
@@ -90,9 +121,17 @@ def scrapy_settings(
         {
             "USER_AGENT": user_agent,
             "CONCURRENT_REQUESTS_PER_DOMAIN": concurrency,
+            # One venue per crawl: the global cap equals the venue's, so no more than
+            # ``concurrency`` requests are past the politeness gate when a 429 closes it.
+            "CONCURRENT_REQUESTS": concurrency,
             "AUTOTHROTTLE_ENABLED": autothrottle,
         }
     )
     if jobdir is not None:
         settings["JOBDIR"] = jobdir
+    if allowed_hosts:
+        settings["CANDOR_ALLOWED_HOSTS"] = sorted({h.lower() for h in allowed_hosts})
+    if max_page_bytes is not None:
+        settings["DOWNLOAD_MAXSIZE"] = max_page_bytes
+        settings["DOWNLOAD_WARNSIZE"] = min(settings["DOWNLOAD_WARNSIZE"], max_page_bytes)
     return settings

@@ -13,14 +13,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corpus import models as m
 from corpus.settings import SelectConfig
 from corpus.store import Store
+from nlp.diversify import Choice, diversify
 
-SELECTOR = "candor.select.v1"
+SELECTOR = "candor.select.v2"  # v2: diversified (MMR, near-duplicates, quota, happy-talk cap)
 MAX_EXCERPT_POSTS = 4
 
 # Weight of each part: (per occurrence, cap). Negative parts lower the score, down to their cap.
@@ -122,10 +124,47 @@ def select_candidates(store: Store, config: SelectConfig) -> SelectReport:
                 ((t.score(), t) for t in threads.values() if product.slug in t.products),
                 key=lambda item: (-item[0][0], item[1].thread_id),
             )
-            chosen = [(s, t) for s, t in ranked if s[0] >= config.min_score][: config.per_product]
+            eligible = [(s, t) for s, t in ranked if s[0] >= config.min_score]
+            chosen = _diversified(session, eligible, config)
             changed += _store_candidates(session, product, chosen, openers)
             total += len(chosen)
     return SelectReport(len(products), total, changed)
+
+
+POOL_FACTOR = 5
+"""Diversification looks at this many times ``per_product`` of the best threads."""
+
+
+def _diversified(
+    session: Session,
+    eligible: list[tuple[tuple[float, dict[str, float]], ThreadEvidence]],
+    config: SelectConfig,
+) -> list[tuple[tuple[float, dict[str, float]], ThreadEvidence]]:
+    """The eligible threads diversified (:mod:`nlp.diversify`), in page order."""
+    pool = eligible[: config.per_product * POOL_FACTOR]
+    ids = [t.thread_id for _, t in pool]
+    vectors = {
+        subject_id: np.frombuffer(raw, dtype=np.float32)
+        for subject_id, raw in session.execute(
+            select(m.Embedding.subject_id, m.Embedding.vector).where(
+                m.Embedding.subject == "thread", m.Embedding.subject_id.in_(ids)
+            )
+        )
+    }
+    by_id = {t.thread_id: (s, t) for s, t in pool}
+    picked = diversify(
+        [
+            Choice(t.thread_id, s[0], t.counts.get("admission", 0) > 0, "happy_talk" in s[1])
+            for s, t in pool
+        ],
+        vectors,
+        config.per_product,
+        config.mmr_lambda,
+        config.duplicate_similarity,
+        config.admission_quota,
+        config.happy_talk_cap,
+    )
+    return [by_id[c.thread_id] for c in picked]
 
 
 def _store_candidates(

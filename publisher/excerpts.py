@@ -45,5 +45,26 @@ def trim(text: str, sentences: Sequence[Sequence[int]], limit: int = TRIM_AT) ->
     return Trimmed(_paragraphs(text[:end]), trimmed=True)
 
 
+def keep_sentences(text: str, sentences: Sequence[Sequence[int]], keep: Sequence[int]) -> Trimmed:
+    """Only the sentences a curator kept (indexes into ``sentences``), in the author's order.
+
+    Words are never changed, only left out: a gap between kept sentences, or before the first,
+    shows as "…"; a gap after the last sets ``trimmed`` (the caller shows the final "…").
+    Example: ``keep_sentences("One. Two. Three.", [(0, 4), (5, 9), (10, 16)], [0, 2])`` shows
+    ``"One. … Three."`` with ``trimmed=False``.
+    """
+    spans = sorted((int(s[0]), int(s[1])) for s in sentences)
+    wanted = sorted({i for i in keep if 0 <= i < len(spans)})
+    if not wanted:
+        return trim(text, sentences)
+    pieces: list[str] = [ELLIPSIS] if wanted[0] > 0 else []
+    for n, index in enumerate(wanted):
+        if n and index != wanted[n - 1] + 1:
+            pieces.append(ELLIPSIS)
+        start, end = spans[index]
+        pieces.append(text[start:end])
+    return Trimmed(_paragraphs(" ".join(pieces)), trimmed=wanted[-1] < len(spans) - 1)
+
+
 def _paragraphs(text: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.split("\n") if line.strip())

@@ -19,13 +19,14 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from corpus import models as m
 from corpus.errors import InputError
-from corpus.reviews import approved_for_product
+from corpus.redact import redact
+from corpus.reviews import approved_for_product, latest_reviews
 from corpus.settings import PublishConfig
-from publisher.excerpts import ELLIPSIS, trim
+from publisher.excerpts import ELLIPSIS, keep_sentences, trim
 from publisher.referrals import is_web_url, referral_code, with_referral
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Excerpt:
     created_at: datetime
     paragraphs: tuple[str, ...]
     trimmed: bool
+    url: str | None = None
 
     @property
     def text(self) -> str:
@@ -71,7 +73,11 @@ class Excerpt:
 
 @dataclass(frozen=True)
 class ShownThread:
-    """One thread of a mash-up, its link already carrying the referral code."""
+    """One thread of a mash-up, its link already carrying the referral code.
+
+    ``source_url`` is the thread's own address (no referral code) and ``opener`` the author of
+    its live opening post: structured data describes the thread with them.
+    """
 
     thread_id: int
     title: str
@@ -79,6 +85,9 @@ class ShownThread:
     source_host: str
     solved: bool
     posts: tuple[Excerpt, ...]
+    source_url: str = ""
+    created_at: datetime | None = None
+    opener: Byline | None = None
 
 
 @dataclass(frozen=True)
@@ -100,10 +109,16 @@ class MashUpView:
 def collect_mashups(session: Session, config: PublishConfig) -> list[MashUpView]:
     """Every product's mash-up, products ordered by slug; see the module docstring."""
     products = session.scalars(select(m.Product).order_by(m.Product.slug))
-    return [collect_mashup(session, product, config) for product in products]
+    decisions = latest_reviews(session)  # once, not per product: it reads the whole audit log
+    return [collect_mashup(session, product, config, decisions) for product in products]
 
 
-def collect_mashup(session: Session, product: m.Product, config: PublishConfig) -> MashUpView:
+def collect_mashup(
+    session: Session,
+    product: m.Product,
+    config: PublishConfig,
+    decisions: dict[int, m.Review] | None = None,
+) -> MashUpView:
     """One product's mash-up (possibly with no threads: the page then says so)."""
     if not SAFE_SLUG.match(product.slug):
         raise InputError(
@@ -111,14 +126,14 @@ def collect_mashup(session: Session, product: m.Product, config: PublishConfig) 
             "use lowercase letters, digits and hyphens"
         )
     chosen: list[tuple[m.Thread, tuple[Excerpt, ...], bool]] = []
-    for candidate, review in approved_for_product(session, product.id):
+    for candidate, review in approved_for_product(session, product.id, decisions):
         if len(chosen) >= config.per_page:
             break
         thread = candidate.thread
         if not is_web_url(thread.url):
             log.warning("thread %s has no http(s) link to its source; not shown", thread.id)
             continue
-        excerpts = _excerpts(session, thread.id, review.excerpt_post_ids)
+        excerpts = _excerpts(session, thread.id, review.excerpt_post_ids, review.excerpt_sentences)
         if not excerpts:
             log.info("thread %s has no showable excerpt post; not shown", thread.id)
             continue
@@ -128,11 +143,14 @@ def collect_mashup(session: Session, product: m.Product, config: PublishConfig) 
     threads = tuple(
         ShownThread(
             thread_id=thread.id,
-            title=thread.title,
+            title=redact(thread.title).text,  # titles are forum text too
             url=with_referral(thread.url, config.referral_param, code),
             source_host=urlsplit(thread.url).hostname or "",
             solved=solved,
             posts=excerpts,
+            source_url=thread.url,
+            created_at=thread.created_at,
+            opener=_opener(session, thread.id),
         )
         for thread, excerpts, solved in chosen
     )
@@ -140,13 +158,20 @@ def collect_mashup(session: Session, product: m.Product, config: PublishConfig) 
     return MashUpView(product.id, product.slug, product.name, page, code, threads)
 
 
-def _excerpts(session: Session, thread_id: int, post_ids: Iterable[int]) -> tuple[Excerpt, ...]:
-    """The chosen posts that are live and enriched, in thread order."""
+def _excerpts(
+    session: Session,
+    thread_id: int,
+    post_ids: Iterable[int],
+    sentences: dict[str, list[int]] | None = None,
+) -> tuple[Excerpt, ...]:
+    """The chosen posts that are live and enriched, in thread order; ``sentences`` (post id →
+    kept sentence indexes) trims a post to the sentences the curator kept."""
     ids = [int(i) for i in post_ids]
     if not ids:
         return ()
     rows = session.execute(
         select(m.Post, m.PostText)
+        .options(joinedload(m.Post.author))
         .join(m.PostText, m.PostText.post_id == m.Post.id)
         .where(m.Post.id.in_(ids), m.Post.thread_id == thread_id, m.Post.deleted_at.is_(None))
         .order_by(m.Post.number, m.Post.id)
@@ -154,7 +179,12 @@ def _excerpts(session: Session, thread_id: int, post_ids: Iterable[int]) -> tupl
     staff = _staff_posts(session, [post.id for post, _ in rows])
     excerpts = []
     for post, text in rows:
-        shown = trim(text.text, text.sentences)
+        kept = (sentences or {}).get(str(post.id))
+        shown = (
+            keep_sentences(text.text, text.sentences, kept)
+            if kept
+            else trim(text.text, text.sentences)
+        )
         if not shown.paragraphs:
             continue
         excerpts.append(
@@ -166,9 +196,20 @@ def _excerpts(session: Session, thread_id: int, post_ids: Iterable[int]) -> tupl
                 created_at=post.created_at,
                 paragraphs=shown.paragraphs,
                 trimmed=shown.trimmed,
+                url=post.url if is_web_url(post.url) else None,
             )
         )
     return tuple(excerpts)
+
+
+def _opener(session: Session, thread_id: int) -> Byline | None:
+    """The author of the thread's opening post, unless that post is deleted at the source."""
+    post = session.scalar(
+        select(m.Post)
+        .options(joinedload(m.Post.author))
+        .where(m.Post.thread_id == thread_id, m.Post.number == 1, m.Post.deleted_at.is_(None))
+    )
+    return Byline(post.author.username, post.author.display_name) if post else None
 
 
 def _staff_posts(session: Session, post_ids: list[int]) -> set[int]:

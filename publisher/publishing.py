@@ -11,13 +11,16 @@ a failed switch records nothing. Release statuses::
     superseded    an earlier current release: a rollback target
     rolled-back   a release :func:`rollback` moved away from; never chosen again by rollback
 
+Where releases go is a :class:`~publisher.targets.PublishTarget`; the default is the local
+folder ``publish.out`` (:class:`~publisher.targets.LocalFolder`).
+
 One publisher runs at a time (the CLI or one Airflow task); concurrent runs are not coordinated.
-Settings: ``publish.out``, ``publish.base_url``, ``publish.referral_param``, ``publish.per_page``.
+Settings: ``publish.out``, ``publish.base_url``, ``publish.referral_param``, ``publish.per_page``,
+``publish.removal_contact``, ``publish.rankings_opt_out``.
 """
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +34,9 @@ from corpus.settings import Settings
 from corpus.store import Store
 from publisher import releases
 from publisher.mashups import MashUpView, collect_mashups
-from publisher.render import content_hash, render_site
+from publisher.rankings import rank_contributors
+from publisher.render import Microsite, content_hash, render_site
+from publisher.targets import LocalFolder, PublishTarget
 from publisher.validate import ReleaseInvalid, validate_release
 
 CURRENT = "current"
@@ -56,7 +61,12 @@ class PublishReport:
     path: Path
 
 
-def publish(store: Store, settings: Settings) -> PublishReport:
+def default_target(settings: Settings) -> LocalFolder:
+    """The local folder ``settings.publish.out``."""
+    return LocalFolder(settings.publish.out)
+
+
+def publish(store: Store, settings: Settings, target: PublishTarget | None = None) -> PublishReport:
     """Publish every product's approved mash-up as a new release, unless nothing changed.
 
     Example::
@@ -65,56 +75,64 @@ def publish(store: Store, settings: Settings) -> PublishReport:
         report.changed, report.release   # (True, "20240501T120000Z-1a2b3c4d")
 
     Raises :class:`~publisher.validate.ReleaseInvalid` if the rendered site fails validation
-    (the release is discarded and ``current`` is untouched).
+    (the release is discarded and ``current`` is untouched). ``target`` defaults to
+    :func:`default_target`.
     """
-    out = settings.publish.out
-    out.mkdir(parents=True, exist_ok=True)
-    releases.remove_leftovers(out)
+    target = target or default_target(settings)
+    config = settings.publish
+    target.remove_leftovers()
 
     with store.session() as session:
-        mashups = collect_mashups(session, settings.publish)
+        mashups = collect_mashups(session, config)
+        site = Microsite(
+            rankings=rank_contributors(session, config.rankings_opt_out),
+            removal_contact=config.removal_contact,
+            per_page=config.per_page,
+            referral_param=config.referral_param,
+        )
         current = _current(session)
         taken = set(session.scalars(select(m.Release.label)))
-    files = render_site(mashups, settings.publish.base_url)
+    files = render_site(mashups, config.base_url, site)
     digest = content_hash(files)
     pages, threads = len(mashups), sum(len(mashup.threads) for mashup in mashups)
+    served = _served_path(settings, target)
 
     if (
         current is not None
         and current.content_hash == digest
-        and releases.current_label(out) == current.label
+        and target.current_label() == current.label
     ):
-        return PublishReport(current.label, False, pages, threads, out / releases.CURRENT)
+        return PublishReport(current.label, False, pages, threads, served)
 
-    label = releases.release_label(digest, utcnow(), taken | releases.existing_labels(out))
-    tmp = releases.write_tmp(out, label, files)
+    label = releases.release_label(digest, utcnow(), taken | target.labels())
+    staged = target.stage(label, files)
     try:
-        validate_release(tmp, [mashup.slug for mashup in mashups])
+        validate_release(staged, [mashup.slug for mashup in mashups])
     except ReleaseInvalid:
-        shutil.rmtree(tmp)
+        target.discard(staged)
         raise
-    folder = releases.finish(tmp)
+    location = target.commit(staged)
 
     try:
         with store.session() as session:
-            _record(session, label, folder, digest, mashups)
-            releases.switch_current(out, label)
+            _record(session, label, location, digest, mashups)
+            target.switch(label)
     except BaseException:
         # Nothing recorded it and nothing serves it: the folder would only confuse a reader.
-        if releases.current_label(out) != label:
-            shutil.rmtree(folder, ignore_errors=True)
+        if target.current_label() != label:
+            target.discard(Path(location))
         raise
-    return PublishReport(label, True, pages, threads, out / releases.CURRENT)
+    return PublishReport(label, True, pages, threads, served)
 
 
-def rollback(store: Store, settings: Settings) -> str:
+def rollback(store: Store, settings: Settings, target: PublishTarget | None = None) -> str:
     """Make the release before the current one current again; return its label.
 
     The release rolled back from is marked ``rolled-back``, so calling this twice goes two
     releases back. Raises :class:`~corpus.errors.InputError` when nothing is published, when
     the current release is the first one, or when the earlier folder is gone from disk.
     """
-    out = settings.publish.out
+    target = target or default_target(settings)
     with store.session() as session:
         current = _current(session)
         if current is None:
@@ -130,9 +148,13 @@ def rollback(store: Store, settings: Settings) -> str:
                 f"release {current.label} has no earlier release to roll back to: "
                 "publish again after fixing the reviews instead"
             )
+        if not target.has(previous.label):
+            raise InputError(
+                f"release {previous.label} is missing from {target!r}; cannot make it current"
+            )
         current.status, previous.status = ROLLED_BACK, CURRENT
         session.flush()
-        releases.switch_current(out, previous.label)
+        target.switch(previous.label)
     return previous.label
 
 
@@ -142,13 +164,19 @@ def _current(session: Session) -> m.Release | None:
     )
 
 
+def _served_path(settings: Settings, target: PublishTarget) -> Path:
+    if isinstance(target, LocalFolder):
+        return target.current
+    return settings.publish.out / releases.CURRENT
+
+
 def _record(
-    session: Session, label: str, folder: Path, digest: str, mashups: list[MashUpView]
+    session: Session, label: str, folder: str, digest: str, mashups: list[MashUpView]
 ) -> None:
     """The new release becomes current, the old one superseded, with one MashUp per product."""
     for old in session.scalars(select(m.Release).where(m.Release.status == CURRENT)):
         old.status = SUPERSEDED
-    release = m.Release(label=label, path=str(folder), status=CURRENT, content_hash=digest)
+    release = m.Release(label=label, path=folder, status=CURRENT, content_hash=digest)
     session.add(release)
     session.flush()
     session.add_all(

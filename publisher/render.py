@@ -8,27 +8,47 @@ clock or the release label, so the same corpus always renders the same bytes: th
 Files of a release::
 
     index.html                  the list of product pages
+    about.html, choosing.html,  the microsite: what Candor shows and why, how threads are
+    contributors.html,          chosen, the contributor rankings (formula on the page) and
+    removal.html                how to ask for a post to be removed
     products/{slug}.html        a full page per product
-    fragments/{slug}.html       the mash-up <section> alone, for a server-side include
+    fragments/{slug}.html       the mash-up <section> alone (with its JSON-LD), for a
+                                server-side include or for embed.js
     fragments/{slug}.json       the same mash-up as data
-    static/candor.css           the stylesheet both pages and fragments use
+    embed.js                    the one-tag embed script (publisher/embed.py)
+    static/candor.css           the mash-up stylesheet (scoped; embed.js adds it to a page)
+    static/site.css             page-wide rules of Candor's own pages
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from publisher import embed
 from publisher.mashups import MashUpView
-from publisher.sanitize import clean_body, document
+from publisher.rankings import TOP, WEIGHTS, ContributorRank
+from publisher.sanitize import document, section_with_data
+from publisher.structured import json_ld_script, mashup_json_ld
 
 TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEET = "static/candor.css"
+SITE_STYLESHEET = "static/site.css"
+# (file, navigation label, title): the pages every release carries besides the product pages.
+SITE_PAGES = (
+    ("index.html", "Products", "Conversations from the community"),
+    ("about.html", "About", "About these conversations"),
+    ("choosing.html", "How we choose", "How conversations are chosen"),
+    ("contributors.html", "Contributors", "Contributor rankings"),
+    ("removal.html", "Removal requests", "Asking for a post to be removed"),
+)
 NOTE = "Real, unedited excerpts from a public forum. Read the whole conversation at the source."
 MONTHS = (
     "January",
@@ -61,6 +81,7 @@ def environment() -> Environment:
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
+        lstrip_blocks=True,
         keep_trailing_newline=True,
     )
     env.filters["iso"] = iso_time
@@ -79,33 +100,71 @@ def long_date(moment: datetime) -> str:
     return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
-def render_site(mashups: list[MashUpView], base_url: str) -> dict[str, bytes]:
+@dataclass(frozen=True)
+class Microsite:
+    """What the microsite pages say beyond the mash-ups (from settings and the corpus)."""
+
+    rankings: Sequence[ContributorRank] = ()
+    removal_contact: str | None = None
+    per_page: int = 5
+    referral_param: str = "cnd"
+
+    @property
+    def removal_contact_label(self) -> str:
+        """``mailto:privacy@acme.example`` → ``privacy@acme.example``; a URL as it is."""
+        return (self.removal_contact or "").removeprefix("mailto:")
+
+
+def render_site(
+    mashups: list[MashUpView], base_url: str, site: Microsite | None = None
+) -> dict[str, bytes]:
     """Every file of a release, keyed by its path relative to the release folder."""
     env = environment()
+    site = site or Microsite()
     base = base_url.rstrip("/")
-    files: dict[str, str | bytes] = {
-        "index.html": _page(
-            env,
-            "index.html",
-            title="Conversations from the community",
-            stylesheet=STYLESHEET,
-            canonical=f"{base}/index.html",
-            mashups=mashups,
-        ),
-        STYLESHEET: (TEMPLATES / STYLESHEET).read_bytes(),
+    common = {
+        "site_pages": [(href, label) for href, label, _ in SITE_PAGES],
+        "per_page": site.per_page,
+        "referral_param": site.referral_param,
+        "removal_contact": site.removal_contact,
+        "removal_contact_label": site.removal_contact_label,
+        "rankings": list(site.rankings),
+        "show_venue": len({row.venue for row in site.rankings}) > 1,
+        "weights": WEIGHTS,
+        "top": TOP,
     }
+    files: dict[str, str | bytes] = {
+        STYLESHEET: (TEMPLATES / STYLESHEET).read_bytes(),
+        SITE_STYLESHEET: (TEMPLATES / SITE_STYLESHEET).read_bytes(),
+        embed.RELEASE_PATH: embed.embed_script(),
+    }
+    for href, _, title in SITE_PAGES:
+        files[href] = _page(
+            env,
+            href,
+            title=title,
+            root="",
+            here=href,
+            stylesheet=STYLESHEET,
+            canonical=f"{base}/{href}",
+            mashups=mashups,
+            **common,
+        )
     for mashup in mashups:
+        section = mashup_section(env, mashup)
         files[f"products/{mashup.slug}.html"] = _page(
             env,
             "product.html",
+            slot=section,
             title=f"{mashup.name}: conversations from the community",
+            root="../",
+            here="",
             stylesheet=f"../{STYLESHEET}",
             canonical=f"{base}/products/{mashup.slug}.html",
             mashup=mashup,
-            note=NOTE,
+            **common,
         )
-        section = env.get_template("_mashup.html").render(mashup=mashup, note=NOTE)
-        files[f"fragments/{mashup.slug}.html"] = clean_body(section).strip() + "\n"
+        files[f"fragments/{mashup.slug}.html"] = section + "\n"
         files[f"fragments/{mashup.slug}.json"] = mashup_json(mashup)
     return {
         path: content if isinstance(content, bytes) else content.encode("utf-8")
@@ -165,7 +224,14 @@ def mashup_json(mashup: MashUpView) -> str:
     return text + "\n"
 
 
-def _page(env: Environment, template: str, **values: Any) -> str:
+def mashup_section(env: Environment, mashup: MashUpView) -> str:
+    """The cleaned mash-up ``<section>`` with its JSON-LD: a fragment, and a product page's core."""
+    section = env.get_template("_mashup.html").render(mashup=mashup, note=NOTE)
+    data = mashup_json_ld(mashup)
+    return section_with_data(section, json_ld_script(data) if data else None)
+
+
+def _page(env: Environment, template: str, slot: str | None = None, **values: Any) -> str:
     head = env.get_template("_head.html").render(**values)
     body = env.get_template(template).render(**values)
-    return document(head, body)
+    return document(head, body, slot)

@@ -1,10 +1,13 @@
 """Checking a rendered release before it can become ``current``.
 
-A release folder is switched live only after every product page exists, parses as a complete
-HTML5 page (doctype, ``<html lang="en">``, a viewport, one ``<main>``, balanced tags), every
-fragment parses, every link is an absolute http(s) URL or a relative path to a file of the same
-release, and no page carries script, an event handler attribute or a ``javascript:`` URL.
-A failure raises :class:`ReleaseInvalid` and the release is discarded.
+A release folder is switched live only after every product page and microsite page exists,
+parses as a complete HTML5 page (doctype, ``<html lang="en">``, a viewport, one ``<main>``,
+balanced tags), every fragment parses, every link is an absolute http(s) URL, a ``mailto:``
+address or a relative path to a file of the same release, ``embed.js`` is there and under its
+size limit, and no page carries script, an event handler attribute or a ``javascript:`` URL.
+The one ``<script>`` allowed is structured data: ``type="application/ld+json"`` holding JSON
+with no ``<`` in it (:mod:`publisher.structured`). A failure raises :class:`ReleaseInvalid` and
+the release is discarded.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
 
 from corpus.errors import CandorError
+from publisher import embed
 from publisher.referrals import is_web_url
+from publisher.render import SITE_PAGES
+from publisher.structured import JSON_LD_TYPE
 
 VOID_TAGS = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "wbr"}
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "srcset", "poster", "data"}
@@ -36,7 +42,9 @@ class _PageScan(HTMLParser):
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.links: list[str] = []
         self.problems: list[str] = []
+        self.json_ld: list[str] = []
         self._open: list[str] = []
+        self._in_data_block = False
 
     def handle_decl(self, decl: str) -> None:
         self.doctype = decl
@@ -48,7 +56,10 @@ class _PageScan(HTMLParser):
                 self.problems.append(f"<{tag}> has an event handler attribute {name!r}")
             if name in URL_ATTRIBUTES and value is not None:
                 self.links.append(value)
-        if tag in FORBIDDEN_TAGS:
+        if tag == "script" and dict(attrs) == {"type": JSON_LD_TYPE}:
+            self._in_data_block = True
+            self.json_ld.append("")
+        elif tag in FORBIDDEN_TAGS:
             self.problems.append(f"<{tag}> is not allowed in a page")
         if tag not in VOID_TAGS:
             self._open.append(tag)
@@ -58,7 +69,14 @@ class _PageScan(HTMLParser):
         if tag not in VOID_TAGS:
             self._open.pop()
 
+    def handle_data(self, data: str) -> None:
+        if self._in_data_block:
+            self.json_ld[-1] += data
+
     def handle_endtag(self, tag: str) -> None:
+        if tag == "script" and self._in_data_block:
+            self._in_data_block = False
+            self._check_json_ld(self.json_ld[-1])
         if tag in VOID_TAGS:
             return
         if not self._open or self._open[-1] != tag:
@@ -66,6 +84,14 @@ class _PageScan(HTMLParser):
             self.problems.append(f"</{tag}> where {expected} was expected")
             return
         self._open.pop()
+
+    def _check_json_ld(self, text: str) -> None:
+        if "<" in text:
+            self.problems.append("structured data holds an unescaped '<'")
+        try:
+            json.loads(text)
+        except ValueError as exc:
+            self.problems.append(f"structured data is not JSON ({exc})")
 
     def finish(self) -> None:
         self.close()
@@ -84,7 +110,7 @@ def scan(html: str) -> _PageScan:
 def validate_release(folder: Path, slugs: Iterable[str]) -> None:
     """Raise :class:`ReleaseInvalid` unless ``folder`` holds a complete, safe release."""
     problems: list[str] = []
-    pages = ["index.html"] + [f"products/{slug}.html" for slug in slugs]
+    pages = [href for href, _, _ in SITE_PAGES] + [f"products/{slug}.html" for slug in slugs]
     fragments = [f"fragments/{slug}.html" for slug in slugs]
     for relative in pages + fragments + [f"fragments/{slug}.json" for slug in slugs]:
         if not (folder / relative).is_file():
@@ -97,6 +123,13 @@ def validate_release(folder: Path, slugs: Iterable[str]) -> None:
             page = scan((folder / relative).read_text("utf-8"))
             links = _link_problems(folder, relative, page.links)
             problems += [f"{relative}: {p}" for p in page.problems + links]
+    script = folder / embed.RELEASE_PATH
+    if not script.is_file():
+        problems.append(f"{embed.RELEASE_PATH}: missing")
+    elif script.stat().st_size > embed.MAX_BYTES:
+        problems.append(
+            f"{embed.RELEASE_PATH}: {script.stat().st_size} bytes, over {embed.MAX_BYTES}"
+        )
     for path in sorted(folder.glob("fragments/*.json")):
         try:
             json.loads(path.read_text("utf-8"))
@@ -134,6 +167,8 @@ def _link_problems(folder: Path, relative: str, links: list[str]) -> list[str]:
     here = PurePosixPath(relative).parent
     for link in links:
         parts = urlsplit(link.strip())
+        if parts.scheme == "mailto" and parts.path and "<" not in parts.path:
+            continue
         if parts.scheme or parts.netloc:
             if not is_web_url(link):
                 problems.append(f"link {link!r} is not http(s)")

@@ -1,7 +1,9 @@
 """Fixtures shared by every test package.
 
 - ``sample_data``: the real sample forum file (``CANDOR_SAMPLE_DATA`` or ``../shared/data``).
-- ``store``: a migrated SQLite store in a temporary folder.
+- ``store``: a migrated SQLite store in a temporary folder (``tests/corpus`` runs its tests on
+  PostgreSQL too).
+- ``service_unavailable``: how a test reacts to a missing server (fail, or skip when asked).
 - ``make_settings``: builds :class:`Settings` from keyword values, homed in ``tmp_path``.
 - ``thread_record``: builds invented threads for the store's tests.
 """
@@ -12,7 +14,7 @@ import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -31,6 +33,13 @@ PRODUCTS = [
     {"name": "Signal Android", "aliases": ["android"]},
     {"name": "Signal Desktop", "aliases": ["desktop", "linked device"]},
 ]
+
+
+def service_unavailable(reason: str, hint: str) -> NoReturn:
+    """Fail (``make test`` starts every service) or, with ``CANDOR_SKIP_SERVICES=1``, skip."""
+    if os.environ.get("CANDOR_SKIP_SERVICES") == "1":
+        pytest.skip(f"{reason} (CANDOR_SKIP_SERVICES=1)")
+    pytest.fail(f"{reason}: {hint}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

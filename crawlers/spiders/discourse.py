@@ -2,62 +2,75 @@
 
 It reads a forum the way Discourse's own client does, through its public JSON:
 
-1. ``/latest.json?page=N``, following ``more_topics_url`` until the last page
-   (or until ``max_threads`` topics were seen);
-2. for each listed topic whose activity fingerprint differs from the one the
-   corpus holds (``known``), ``/t/{id}.json``, which embeds the first posts;
-3. the posts it did not embed, through ``/t/{id}/posts.json?post_ids[]=…`` in
-   chunks of ``post_chunk_size``, chained so a topic's posts travel in
-   ``cb_kwargs`` until the last chunk is in.
+1. ``/site.json`` for category names (subcategories as ``Parent / Child``);
+2. ``/latest.json?page=N``, following ``more_topics_url`` until the last page (or until
+   ``max_threads`` topics were seen, or, in an incremental crawl, until it is sound to stop);
+3. for each listed topic whose activity fingerprint differs from the one the corpus holds
+   (``known``), ``/t/{id}.json``, which embeds the first posts;
+4. the posts it did not embed, through ``/t/{id}/posts.json?post_ids[]=…`` in chunks of
+   ``post_chunk_size``, chained so a topic's posts travel in ``cb_kwargs`` until the last
+   chunk is in.
 
-A thread is emitted only when all of its posts arrived. Bad input never stops
-the crawl: the topic is logged as a warning with its URL and the reason, and
-counted. JSON → record mapping lives in :mod:`crawlers.discourse_mapping`.
+A thread is emitted only when all of its posts arrived. Bad input never stops the crawl: the
+topic is logged as a warning with its URL and the reason, and counted.
 
-Stats: ``candor/threads_emitted``, ``candor/threads_skipped_unchanged``,
-``candor/items_failed`` and ``candor/failed/<reason>`` (``malformed_json``,
-``missing_key``, ``invalid_record``, ``http_404``, ``download_error``…), and
-``candor/posts_vanished`` for requested posts a forum no longer serves.
-Settings come from :mod:`crawlers.settings`; robots.txt refusals are Scrapy's
-own ``robotstxt/forbidden`` stat.
+**Stopping early.** ``/latest`` is ordered by ``bumped_at``, newest first (pinned topics
+float above). Every topic bumped after the last complete crawl started (``since``) therefore
+comes before every topic that was not. Once a whole page shows only unpinned topics the
+corpus holds unchanged *and* bumped before ``since``, every later page holds older, unchanged
+topics too, and an incremental crawl stops. Discourse bumps a topic on a new post and on an
+edit of its last post, not on edits of earlier posts, likes or deletions; those are noticed
+when the topic is re-read for another reason (a ``full`` crawl re-reads nothing unchanged
+either, but does check every unlisted topic for deletion).
+
+**Private categories.** ``api_key``/``api_username`` are sent as Discourse's ``Api-Key`` and
+``Api-Username`` headers on requests to the forum (never to another host: the safety
+middleware strips them).
+
+JSON → record mapping lives in :mod:`crawlers.discourse_mapping`; shared bookkeeping (stats,
+full crawls, deletions) in :mod:`crawlers.spiders._base`. Stats of its own:
+``candor/threads_emitted``, ``candor/threads_skipped_unchanged``, ``candor/posts_vanished``.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-import scrapy
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
-from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from corpus.records import ThreadRecord
 from crawlers.discourse_mapping import (
     MAPPING_ERRORS,
     ListedTopic,
+    category_names,
     chunked,
+    decode_body,
     failure_detail,
     failure_reason,
     listed_topics,
     missing_post_ids,
     next_page_url,
     parse_json,
+    parse_timestamp,
     posts_url,
     thread_record,
     topic_header,
 )
+from crawlers.spiders._base import CandorSpider
 
 __all__ = ["DiscourseSpider"]
 
 # A topic's remaining posts go ahead of new topics and listing pages, so
 # half-fetched threads finish (and leave memory) before new ones start.
 POSTS_PRIORITY = 10
+# The forum's clock and ours may disagree; stopping needs topics this much older than ``since``.
+CLOCK_SKEW = timedelta(minutes=10)
 
 
-class DiscourseSpider(scrapy.Spider):
+class DiscourseSpider(CandorSpider):
     """Crawls one Discourse forum into thread records.
 
     venue (str): the venue's name in Candor's configuration; pipelines read it.
@@ -65,10 +78,14 @@ class DiscourseSpider(scrapy.Spider):
     known (Mapping[str, str] | None): topic id → activity fingerprint of the
         thread the corpus already holds; topics listed with the same
         fingerprint are not fetched again.
+    since (datetime | str | None): when the last complete crawl started; enables
+        stopping early in an incremental crawl (see the module docstring).
+    full (bool): walk the whole listing and check unlisted known topics for deletion.
     max_threads (int | None): stop after this many listed topics (fetched or
         skipped); ``None`` walks the whole listing.
     post_chunk_size (int): post ids per ``posts.json`` request (Discourse's
         own client asks for 20).
+    api_key, api_username (str | None): credentials for private categories.
     """
 
     name = "discourse"
@@ -80,67 +97,122 @@ class DiscourseSpider(scrapy.Spider):
         known: Mapping[str, str] | None = None,
         max_threads: int | None = None,
         post_chunk_size: int = 20,
+        since: datetime | str | None = None,
+        full: bool = False,
+        verify: Mapping[str, str] | None = None,
+        api_key: str | None = None,
+        api_username: str | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        super().__init__(
+            venue=venue, known=known, full=full, verify=verify, max_threads=max_threads, **kwargs
+        )
         parts = urlsplit(base_url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise ValueError(f"base_url must be an http(s) URL, not {base_url!r}")
         if post_chunk_size < 1:
             raise ValueError(f"post_chunk_size must be at least 1, not {post_chunk_size}")
-        self.venue = venue
         self.base_url = base_url.rstrip("/")
         self.allowed_domains = [parts.hostname]
-        self.known: Mapping[str, str] = dict(known or {})
-        self.max_threads = int(max_threads) if max_threads is not None else None
         self.post_chunk_size = int(post_chunk_size)
+        self.since = parse_timestamp(since) if isinstance(since, str) else since
+        self.headers: dict[str, str] = {}
+        if api_key:
+            self.headers = {"Api-Key": api_key, "Api-Username": api_username or "system"}
+        self.categories: dict[int, str] = {}
         self._seen: set[int] = set()
         self._pages: set[str] = set()
 
     async def start(self) -> AsyncIterator[Request]:
-        """Begin at the first page of the latest-topics listing."""
-        yield self._listing_request(f"{self.base_url}/latest.json?page=0")
+        """Read the category names, then begin at the first page of the listing."""
+        yield self._request(
+            f"{self.base_url}/site.json",
+            self.parse_site,
+            errback=self.on_site_error,
+            dont_filter=True,
+            priority=POSTS_PRIORITY,
+        )
 
     # -- callbacks -------------------------------------------------------------
 
-    def parse_listing(self, response: Response) -> Iterator[Request]:
-        """Request every changed topic of a listing page, then the next page."""
+    def parse_site(self, response: Response) -> Iterator[Request]:
+        """Keep the category names (ids stay when they cannot be read), then list topics."""
         try:
-            page = parse_json(response.text, "topic list")
+            self.categories = category_names(
+                parse_json(decode_body(response.body, response.encoding, "site"), "site")
+            )
+        except MAPPING_ERRORS as exc:
+            self.logger.warning("No category names from %s: %s", response.url, exc)
+        yield self._listing_request(f"{self.base_url}/latest.json?page=0")
+
+    def on_site_error(self, failure: Failure) -> Iterator[Request]:
+        """Without ``/site.json`` (some forums hide it) threads keep category ids."""
+        self.logger.warning("No category names: %s", failure.value)
+        yield self._listing_request(f"{self.base_url}/latest.json?page=0")
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        """Request every changed topic of a listing page, then the next page (or stop)."""
+        try:
+            page = parse_json(decode_body(response.body, response.encoding, "listing"), "listing")
             listed = listed_topics(page)
             next_url = next_page_url(self.base_url, page)
         except MAPPING_ERRORS as exc:
-            self._failed(response.url, exc)
+            self.listing_page_failed(response.url, failure_reason(exc), failure_detail(exc))
             return
+        settled = any(not topic.pinned for topic in listed)
         for topic in listed:
-            if self._limit_reached():
+            if self.limit_reached(len(self._seen)):
                 return
             if topic.id in self._seen:
                 continue  # bumped between two pages: listed twice, fetched once
             self._seen.add(topic.id)
             if self.known.get(str(topic.id)) == topic.fingerprint:
                 self._inc("candor/threads_skipped_unchanged")
+                settled = settled and (topic.pinned or self._older_than_since(topic))
                 continue
-            yield Request(
-                f"{self.base_url}/t/{topic.id}.json",
-                callback=self.parse_topic,
-                errback=self.on_error,
-                cb_kwargs={"listed": topic},
-            )
+            settled = settled and topic.pinned
+            yield self._topic_request(topic.id, listed=topic)
+        seen = {str(topic_id) for topic_id in self._seen}
+        if settled and self.since is not None and not self.full:
+            yield from self.listing_finished(seen, stopped_early=True)
+            return
         # A page without topics, or a link back to a page already asked for,
         # would otherwise loop forever: listing requests bypass the dupefilter.
-        if listed and next_url and next_url not in self._pages and not self._limit_reached():
-            yield self._listing_request(next_url)
+        if listed and next_url and next_url not in self._pages:
+            if not self.limit_reached(len(self._seen)):
+                yield self._listing_request(next_url)
+            return
+        yield from self.listing_finished(seen)
 
-    def parse_topic(self, response: Response, listed: ListedTopic) -> Iterator[Any]:
-        """Emit the thread if the topic embedded every post, else fetch the rest."""
+    def parse_topic(self, response: Response, listed: ListedTopic | None) -> Iterator[Any]:
+        """Emit the thread if the topic embedded every post, else fetch the rest.
+
+        ``listed`` is ``None`` when a full crawl checks a topic the listing did not show:
+        it is then compared with the corpus from its own activity stamp.
+        """
+        what = f"topic {listed.id if listed else response.url}"
         try:
-            topic = parse_json(response.text, f"topic {listed.id}")
+            topic = parse_json(decode_body(response.body, response.encoding, what), what)
             posts = list(topic["post_stream"]["posts"])
             missing = missing_post_ids(topic)
             header = topic_header(topic)
+            if listed is None:
+                listed = ListedTopic(
+                    id=int(topic["id"]),
+                    slug=str(topic["slug"]),
+                    highest_post_number=topic.get("highest_post_number"),
+                    last_activity_at=parse_timestamp(
+                        topic.get("bumped_at") or topic.get("last_posted_at")
+                    ),
+                )
+                if (
+                    self.known.get(str(listed.id)) == listed.fingerprint
+                    and topic.get("deleted_at") is None
+                ):
+                    self._inc("candor/threads_skipped_unchanged")
+                    return
         except MAPPING_ERRORS as exc:
-            self._failed(response.url, exc)
+            self.failed(response.url, exc)
             return
         if missing:
             yield self._posts_request(listed, header, posts, missing)
@@ -158,10 +230,11 @@ class DiscourseSpider(scrapy.Spider):
     ) -> Iterator[Any]:
         """Add one chunk of posts; ask for the next chunk or emit the finished thread."""
         try:
-            fetched = list(parse_json(response.text, "posts")["post_stream"]["posts"])
+            text = decode_body(response.body, response.encoding, "posts")
+            fetched = list(parse_json(text, "posts")["post_stream"]["posts"])
             returned = {post["id"] for post in fetched}
         except MAPPING_ERRORS as exc:
-            self._failed(response.url, exc)
+            self.failed(response.url, exc)
             return
         vanished = len(set(requested) - returned)
         if vanished:
@@ -173,28 +246,34 @@ class DiscourseSpider(scrapy.Spider):
         else:
             yield from self._emit(response.url, listed, topic, posts)
 
-    def on_error(self, failure: Failure) -> None:
-        """Count a topic or page that could not be downloaded, and go on."""
-        request: Request = failure.request  # type: ignore[attr-defined]
-        if failure.check(HttpError):
-            response: Response = failure.value.response
-            reason, detail = f"http_{response.status}", f"HTTP {response.status}"
-        elif failure.check(IgnoreRequest):
-            return  # refused by robots.txt or offsite: Scrapy counts these itself
-        else:
-            reason, detail = "download_error", f"{failure.type.__name__}: {failure.value}"
-        self._count_failure(request.url, reason, detail)
+    def thread_check_request(self, source_id: str, url: str | None) -> Request:
+        """A full crawl asks for an unlisted topic by id: 404 means it is gone."""
+        return self._topic_request(int(source_id), listed=None)
 
     # -- helpers ---------------------------------------------------------------
+
+    def _request(self, url: str, callback: Any, **kwargs: Any) -> Request:
+        """A request to the forum, with the API credentials when configured."""
+        kwargs.setdefault("errback", self.on_thread_error)
+        return Request(url, callback=callback, headers=self.headers or None, **kwargs)
+
+    def _topic_request(self, topic_id: int, listed: ListedTopic | None) -> Request:
+        return self._request(
+            f"{self.base_url}/t/{topic_id}.json",
+            self.parse_topic,
+            cb_kwargs={"listed": listed},
+            meta={"candor_thread_id": str(topic_id)},
+        )
 
     def _listing_request(self, url: str) -> Request:
         """A request for one page of the topic listing.
 
-        Listing pages change between runs, so they bypass the duplicate filter
-        (which a resumed ``JOBDIR`` crawl restores from disk).
+        Listing pages change between runs, so they bypass the duplicate filter.
         """
         self._pages.add(url)
-        return Request(url, callback=self.parse_listing, errback=self.on_error, dont_filter=True)
+        return self._request(
+            url, self.parse_listing, errback=self.on_listing_error, dont_filter=True
+        )
 
     def _posts_request(
         self,
@@ -205,11 +284,11 @@ class DiscourseSpider(scrapy.Spider):
     ) -> Request:
         """The ``posts.json`` request for the next chunk, carrying what is fetched so far."""
         chunk, *_ = chunked(missing, self.post_chunk_size)
-        return Request(
+        return self._request(
             posts_url(self.base_url, listed.id, chunk),
-            callback=self.parse_posts,
-            errback=self.on_error,
+            self.parse_posts,
             priority=POSTS_PRIORITY,
+            meta={"candor_thread_id": str(listed.id)},
             cb_kwargs={
                 "listed": listed,
                 "topic": topic,
@@ -225,31 +304,20 @@ class DiscourseSpider(scrapy.Spider):
         listed: ListedTopic,
         topic: dict[str, Any],
         posts: list[dict[str, Any]],
-    ) -> Iterator[ThreadRecord]:
+    ) -> Iterator[Any]:
         """Yield the thread record, or count the topic as failed if it does not map."""
         try:
-            record = thread_record(topic, posts, base_url=self.base_url, listed=listed)
+            record = thread_record(
+                topic, posts, base_url=self.base_url, listed=listed, categories=self.categories
+            )
         except MAPPING_ERRORS as exc:
-            self._failed(url, exc)
+            self.failed(url, exc)
             return
         self._inc("candor/threads_emitted")
         yield record
 
-    def _limit_reached(self) -> bool:
-        """True once ``max_threads`` topics were seen."""
-        return self.max_threads is not None and len(self._seen) >= self.max_threads
-
-    def _failed(self, url: str, exc: BaseException) -> None:
-        """Count input that could not be mapped."""
-        self._count_failure(url, failure_reason(exc), failure_detail(exc))
-
-    def _count_failure(self, url: str, reason: str, detail: str) -> None:
-        """Log a warning naming the URL and reason, and bump the failure stats."""
-        self.logger.warning("Skipped %s: %s (%s)", url, detail, reason)
-        self._inc("candor/items_failed")
-        self._inc(f"candor/failed/{reason}")
-
-    def _inc(self, key: str, count: int = 1) -> None:
-        """Increment a crawl stat."""
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value(key, count)
+    def _older_than_since(self, topic: ListedTopic) -> bool:
+        """True if the topic's last bump is safely before the last complete crawl began."""
+        if self.since is None or topic.last_activity_at is None:
+            return False
+        return topic.last_activity_at < self.since - CLOCK_SKEW

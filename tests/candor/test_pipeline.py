@@ -96,7 +96,14 @@ def test_pipeline_end_to_end_on_the_sample_forum(
     store = Store(settings.store)
 
     # Crawled: every thread with every known post, authors and their groups.
-    known_posts = sum(len(t["post_stream"]["posts"]) for t in topics)
+    # Posts deleted at the source, withdrawn by their author or hidden after flags are
+    # stored as tombstones, not counted as live.
+    known_posts = sum(
+        1
+        for t in topics
+        for p in t["post_stream"]["posts"]
+        if not (p.get("deleted_at") or p.get("user_deleted") or p.get("hidden"))
+    )
     assert first["crawl"].stats["new"] == THREADS
     assert forum.requests_by_path_kind["posts"] > 0
     counts = store.counts()
@@ -161,6 +168,22 @@ def test_pipeline_end_to_end_on_the_sample_forum(
     assert store.counts() == counts.__class__(
         **{**counts.__dict__, "approved": store.counts().approved}
     )
+
+    # Deleted at the source: the next full crawl confirms it (404) and tombstones the thread,
+    # and the next publish withdraws it from the product page.
+    slug, approved = next((slug, ids) for slug, ids in first["approved"].items() if ids)
+    with store.session() as session:
+        thread = session.get(m.Candidate, approved[0]).thread
+        title, source_id = thread.title, int(thread.source_id)
+    page = site / "products" / f"{slug}.html"
+    assert title in unescape(page.read_text(encoding="utf-8"))
+    forum.delete_topic(source_id)
+    (recrawl,) = stages.crawl(settings, full=True)
+    assert recrawl.stats["deleted"] == 1 and recrawl.stats["mode"] == "full"
+    republished = stages.publish(settings)
+    assert republished.changed
+    html = unescape((republished.path / "products" / f"{slug}.html").read_text(encoding="utf-8"))
+    assert title not in html
 
 
 def test_pipeline_malformed_topic_is_counted_and_the_rest_arrives(

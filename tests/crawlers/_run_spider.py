@@ -5,10 +5,12 @@ interpreter: ``python tests/crawlers/_run_spider.py SPEC.json``. The spec gives
 the spider's arguments, extra Scrapy settings and two output paths:
 
     {"base_url": ..., "known": {...}, "max_threads": null, "post_chunk_size": 5,
-     "settings": {...}, "items_path": "items.jsonl", "stats_path": "stats.json"}
+     "spider_args": {...}, "settings": {...},
+     "items_path": "items.jsonl", "stats_path": "stats.json"}
 
-Each ThreadRecord becomes one JSON line in ``items_path``; the crawl's final
-Scrapy stats go to ``stats_path``.
+Each ThreadRecord becomes one JSON line in ``items_path`` and each ThreadGone
+one ``{"gone": …}`` line; the crawl's final Scrapy stats go to ``stats_path``.
+The forum is a local one, so the venue allows private addresses.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import IO, Any, Self
 from scrapy.crawler import Crawler, CrawlerProcess
 
 from corpus.records import ThreadRecord
+from crawlers.items import ThreadGone
 from crawlers.settings import scrapy_settings
 from crawlers.spiders.discourse import DiscourseSpider
 
@@ -40,7 +43,11 @@ class JsonLinesPipeline:
         self._file = self.path.open("w", encoding="utf-8")
 
     def process_item(self, item: Any) -> Any:
-        assert self._file is not None and isinstance(item, ThreadRecord)
+        assert self._file is not None
+        if isinstance(item, ThreadGone):
+            self._file.write(json.dumps({"gone": item.source_id, "status": item.status}) + "\n")
+            return item
+        assert isinstance(item, ThreadRecord)
         self._file.write(item.model_dump_json() + "\n")
         return item
 
@@ -58,6 +65,11 @@ def run(spec: dict[str, Any]) -> None:
         {
             "ITEM_PIPELINES": {JsonLinesPipeline: 100},
             "TEST_ITEMS_PATH": spec["items_path"],
+            "CANDOR_VENUE": {
+                "name": "sample",
+                "url": spec["base_url"],
+                "allow_private_address": True,
+            },
             "LOG_LEVEL": "WARNING",
             **spec.get("settings", {}),
         }
@@ -71,6 +83,7 @@ def run(spec: dict[str, Any]) -> None:
         known=spec.get("known"),
         max_threads=spec.get("max_threads"),
         post_chunk_size=spec.get("post_chunk_size", 20),
+        **spec.get("spider_args", {}),
     )
     process.start()
     assert crawler.stats is not None

@@ -13,6 +13,8 @@ import sys
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,7 @@ class Crawl:
     """What one crawl produced, and what it asked the forum for."""
 
     threads: list[ThreadRecord]
+    gone: dict[str, int]
     stats: dict[str, Any]
     requests: Counter[str]
     log: str
@@ -51,6 +54,7 @@ def crawl(
     known: Mapping[str, str] | None = None,
     max_threads: int | None = None,
     settings: Mapping[str, Any] | None = None,
+    spider_args: Mapping[str, Any] | None = None,
 ) -> Crawl:
     """Run the spider against ``forum`` in a child process and collect its output."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -60,6 +64,7 @@ def crawl(
         "max_threads": max_threads,
         "post_chunk_size": CHUNK,
         "settings": dict(settings or {}),
+        "spider_args": dict(spider_args or {}),
         "items_path": str(workdir / "items.jsonl"),
         "stats_path": str(workdir / "stats.json"),
     }
@@ -76,8 +81,12 @@ def crawl(
     )
     assert done.returncode == 0, done.stderr[-3000:]
     lines = (workdir / "items.jsonl").read_text(encoding="utf-8").splitlines()
+    gone = [json.loads(line) for line in lines if line.startswith('{"gone"')]
     return Crawl(
-        threads=[ThreadRecord.model_validate_json(line) for line in lines],
+        threads=[
+            ThreadRecord.model_validate_json(line) for line in lines if "gone" not in line[:8]
+        ],
+        gone={g["gone"]: g["status"] for g in gone},
         stats=json.loads((workdir / "stats.json").read_text(encoding="utf-8")),
         requests=forum.requests_by_path_kind - before,
         log=done.stderr,
@@ -184,21 +193,157 @@ def test_discourse_spider_counts_a_malformed_topic_and_crawls_the_rest(
     assert f"Skipped {topic_url}: topic {ACCEPTED_TOPIC} is not valid JSON" in result.log
 
 
-def test_discourse_spider_retries_rate_limited_requests_and_completes(
+def test_discourse_spider_honours_retry_after_for_the_whole_forum_and_completes(
     topics: list[dict[str, Any]], tmp_path: Path
 ) -> None:
-    faults = Faults(rate_limit_every=4)
-    # Scrapy retries at once, ignoring Retry-After, so one request can meet the
-    # every-4th 429 several times running (p = 1/4 per try); 10 tries make a
-    # give-up a one-in-a-million event instead of a flaky test.
+    faults = Faults(rate_limit_every=12, retry_after="1")
     with SampleForum(topics, chunk_size=CHUNK, page_size=PAGE_SIZE, faults=faults) as forum:
-        result = crawl(forum, tmp_path, settings={"RETRY_TIMES": 10})
-        rate_limited = forum.responses_by_status[429]
-    assert rate_limited > 0
-    assert result.stats["retry/count"] == rate_limited
+        result = crawl(forum, tmp_path)
+        log = forum.request_log
+    refusals = [entry for entry in log if entry.status == 429]
+    assert refusals and result.stats["candor/rate_limited"] == len(refusals)
+    for refusal in refusals:
+        later = [e for e in log if e.at > refusal.at]
+        retried = next(e for e in later if e.path == refusal.path)
+        assert retried.at - refusal.at >= 0.95, refusal.path
+        # Only requests already past the gate when the 429 was read may arrive early: at
+        # most the crawl's concurrency (4); without the gate it would be most of the crawl.
+        assert sum(1 for e in later if e.at - refusal.at < 0.9) <= 4
     assert len(result.threads) == TOPICS
-    assert all(len(t.posts) >= 1 for t in result.threads)
     assert "candor/items_failed" not in result.stats
+
+
+def test_discourse_spider_obeys_crawl_delay(topics: list[dict[str, Any]], tmp_path: Path) -> None:
+    robots = "User-agent: *\nCrawl-delay: 0.4\nDisallow: /admin\n"
+    with SampleForum(topics, chunk_size=CHUNK, page_size=PAGE_SIZE, robots_txt=robots) as forum:
+        result = crawl(forum, tmp_path, max_threads=2)
+        starts = [e.at for e in forum.request_log if e.path != "/robots.txt"]
+    assert result.stats["candor/crawl_delay"] == 0.4
+    gaps = [b - a for a, b in pairwise(starts)]
+    assert len(gaps) >= 3 and min(gaps) >= 0.35
+
+
+def test_discourse_spider_maps_categories_tags_and_likes(
+    first_crawl: Crawl, topics: list[dict[str, Any]]
+) -> None:
+    source_posts = {str(p["id"]): p for t in topics for p in t["post_stream"]["posts"]}
+    for thread in first_crawl.threads:
+        source = next(t for t in topics if str(t["id"]) == thread.source_id)
+        assert thread.category == f"Category {source['category_id']}"
+        assert list(thread.tags) == [
+            tag if isinstance(tag, str) else tag["name"] for tag in source.get("tags") or ()
+        ]
+    likes = {p.source_id: p.likes for t in first_crawl.threads for p in t.posts}
+    expected = {
+        post_id: sum(a.get("count", 0) for a in p["actions_summary"] if a.get("id") == 2)
+        for post_id, p in source_posts.items()
+    }
+    assert likes == expected and any(likes.values())
+
+
+def test_discourse_spider_incremental_recrawl_stops_at_the_first_settled_page(
+    shared_forum: SampleForum, first_crawl: Crawl, tmp_path: Path
+) -> None:
+    # Every topic was bumped before the last crawl began: page 0 settles the question.
+    since = datetime.now(UTC).isoformat()
+    again = crawl(
+        shared_forum,
+        tmp_path,
+        known=fingerprints(first_crawl.threads),
+        spider_args={"since": since},
+    )
+    assert again.threads == []
+    assert again.requests["latest"] == 1 and again.requests["topic"] == 0
+    assert again.stats["candor/listing_stopped_early"] == 1
+    assert again.stats["candor/listing_complete"] == 1
+    first_total = sum(first_crawl.requests.values())
+    ratio = sum(again.requests.values()) / first_total
+    print(f"incremental recrawl: {sum(again.requests.values())}/{first_total} = {ratio:.3f}")
+    assert ratio < 0.1
+
+
+def test_discourse_spider_incremental_recrawl_finds_a_bumped_topic_then_stops(
+    topics: list[dict[str, Any]], first_crawl: Crawl, tmp_path: Path
+) -> None:
+    since = datetime.now(UTC).isoformat()
+    oldest = min(topics, key=lambda t: t.get("bumped_at") or t["last_posted_at"])["id"]
+    with SampleForum(topics, chunk_size=CHUNK, page_size=PAGE_SIZE) as forum:
+        forum.add_post(oldest, {"username": "alice", "user_id": 1, "cooked": "<p>Still?</p>"})
+        again = crawl(
+            forum, tmp_path, known=fingerprints(first_crawl.threads), spider_args={"since": since}
+        )
+    assert [t.source_id for t in again.threads] == [str(oldest)]
+    # The bumped topic now leads page 0, and page 1 is entirely older and unchanged.
+    assert again.requests["latest"] == 2
+
+
+def test_discourse_spider_full_crawl_confirms_deleted_topics_and_posts(
+    topics: list[dict[str, Any]], first_crawl: Crawl, tmp_path: Path
+) -> None:
+    gone_topic = topics[5]["id"]
+    long_topic = next(t for t in topics if t["id"] == LONG_TOPIC)
+    deleted_post = long_topic["post_stream"]["posts"][7]["id"]
+    with SampleForum(topics, chunk_size=CHUNK, page_size=PAGE_SIZE) as forum:
+        forum.delete_topic(gone_topic)
+        forum.delete_post(LONG_TOPIC, deleted_post)
+        forum.add_post(LONG_TOPIC, {"username": "bob", "user_id": 2, "cooked": "<p>Bump</p>"})
+        known = fingerprints(first_crawl.threads)
+        incremental = crawl(forum, tmp_path / "inc", known=known)
+        full = crawl(forum, tmp_path / "full", known=known, spider_args={"full": True})
+    # Absent from the listing is not enough: only the full crawl asks, and the forum says 404.
+    assert incremental.gone == {}
+    assert full.gone == {str(gone_topic): 404}
+    assert full.stats["candor/gone_checked"] == 1
+    (refetched,) = full.threads
+    assert refetched.source_id == str(LONG_TOPIC)
+    assert str(deleted_post) not in {p.source_id for p in refetched.posts}
+
+
+def test_discourse_spider_counts_bad_input_by_reason_and_crawls_the_rest(
+    topics: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    truncated, html, latin1 = topics[1]["id"], topics[2]["id"], topics[4]["id"]
+    faults = Faults(
+        truncated_topics=frozenset({truncated}),
+        html_topics=frozenset({html}),
+        bad_encoding_topics=frozenset({latin1}),
+    )
+    with SampleForum(topics, chunk_size=CHUNK, page_size=PAGE_SIZE, faults=faults) as forum:
+        result = crawl(forum, tmp_path, settings={"RETRY_TIMES": 1})
+        base = forum.base_url
+    assert len(result.threads) == TOPICS - 3
+    assert result.stats["candor/items_failed"] == 3
+    for reason, topic_id in (
+        ("truncated", truncated),
+        ("unexpected_html", html),
+        ("bad_encoding", latin1),
+    ):
+        assert result.stats[f"candor/failed/{reason}"] == 1
+        assert f"Skipped {base}/t/{topic_id}.json" in result.log
+        assert f"({reason})" in result.log
+
+
+def test_discourse_spider_sends_the_api_key_only_when_configured(
+    topics: list[dict[str, Any]], tmp_path: Path
+) -> None:
+    with SampleForum(topics, chunk_size=CHUNK, page_size=PAGE_SIZE) as forum:
+        crawl(forum, tmp_path, max_threads=2, spider_args={"api_key": "k3y", "api_username": "c"})
+        log = forum.request_log
+    api = [e for e in log if e.path != "/robots.txt"]
+    assert api and all((e.api_key, e.api_username) == ("k3y", "c") for e in api)
+    assert all(e.user_agent == "CandorTest/1" for e in log)
+
+
+def test_discourse_spider_refuses_a_private_address_unless_the_venue_allows_it(
+    shared_forum: SampleForum, tmp_path: Path
+) -> None:
+    venue = {"name": "sample", "url": shared_forum.base_url, "allow_private_address": False}
+    before = shared_forum.request_count
+    result = crawl(shared_forum, tmp_path, settings={"CANDOR_VENUE": venue})
+    assert shared_forum.request_count == before
+    assert result.threads == []
+    assert result.stats["candor/blocked/private_address"] >= 1
+    assert "resolves to the non-public address" in result.log
 
 
 def test_discourse_spider_obeys_robots_txt(topics: list[dict[str, Any]], tmp_path: Path) -> None:

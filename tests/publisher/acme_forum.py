@@ -11,6 +11,9 @@ curators (reviews) would add. :func:`build_acme` builds the Acme corpus (all inv
 - product ``acme-notes``: "Reminders fire an hour late" (approved) and "Dark mode" (pending,
   never reviewed).
 - product ``acme-lab``: no candidates at all.
+
+:func:`build_helpers` adds two questions answered by community members (likes, an accepted
+answer, thanks addressed to a reply) for the contributor rankings.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from corpus import models as m
@@ -267,4 +270,70 @@ def build_acme(forum: Forum) -> Forum:
         ("acme-notes", "reminders-late"),
     ]:
         forum.review(product, key, "approved")
+    return forum
+
+
+DAVE = AuthorRecord(source_id="15", username="dave", display_name="Dave Diaz")
+ERIN = AuthorRecord(source_id="16", username="erin")
+
+
+def _post(forum: Forum, key: str, number: int, **values: object) -> None:
+    """Set what the crawler records of a post (likes, accepted answer, reply-to link)."""
+    with forum.store.session() as s:
+        s.execute(update(m.Post).where(m.Post.id == forum.posts[(key, number)]).values(**values))
+
+
+def _judge(forum: Forum, key: str, number: int, kind: str, value: object) -> None:
+    """Set what enrichment would judge of a post (its role, gratitude)."""
+    with forum.store.session() as s:
+        post_id = forum.posts[(key, number)]
+        forum._annotate(s, "post", post_id, forum.threads[key], kind, value)
+
+
+def build_helpers(forum: Forum) -> Forum:
+    """q1: Alice asks; Carol answers (accepted, liked), Dave helps (liked), Alice thanks Carol,
+    Bob (staff, liked) chimes in. q2: Dave asks; Carol answers, Dave thanks her, Carol thanks
+    herself (not counted), Erin helps (liked) and a deleted reply of Erin's was liked too."""
+    forum.thread(
+        "q1",
+        "How do I export?",
+        [
+            (ALICE, "<p>How?</p>", "How?"),
+            (CAROL, "<p>Use File, Export.</p>", "Use File, Export."),
+            (DAVE, "<p>Or press Ctrl+E.</p>", "Or press Ctrl+E."),
+            (ALICE, "<p>Thanks Carol!</p>", "Thanks Carol!"),
+            (BOB, "<p>Both work.</p>", "Both work."),
+        ],
+        staff=(5,),
+    )
+    forum.thread(
+        "q2",
+        "Where are backups?",
+        [
+            (DAVE, "<p>Where?</p>", "Where?"),
+            (CAROL, "<p>In Settings.</p>", "In Settings."),
+            (DAVE, "<p>Thank you, found them.</p>", "Thank you, found them."),
+            (CAROL, "<p>Thanks me.</p>", "Thanks me."),
+            (ERIN, "<p>Also in the cloud.</p>", "Also in the cloud."),
+            (ERIN, "<p>Gone.</p>", "Gone."),
+        ],
+        deleted_posts=(6,),
+    )
+    for key, community in (("q1", (2, 3)), ("q2", (2, 4, 5, 6))):
+        _judge(forum, key, 1, "role", "opener")
+        for number in community:
+            _judge(forum, key, number, "role", "community")
+    _judge(forum, "q1", 4, "role", "opener")
+    _judge(forum, "q2", 3, "role", "opener")
+    _post(forum, "q1", 2, is_accepted_answer=True, likes=3)
+    _post(forum, "q1", 3, likes=1)
+    _post(forum, "q1", 4, reply_to_number=2)
+    _judge(forum, "q1", 4, "gratitude", True)
+    _post(forum, "q1", 5, likes=5)
+    _post(forum, "q2", 3, reply_to_number=2)
+    _judge(forum, "q2", 3, "gratitude", True)
+    _post(forum, "q2", 4, reply_to_number=2)
+    _judge(forum, "q2", 4, "gratitude", True)
+    _post(forum, "q2", 5, likes=2)
+    _post(forum, "q2", 6, likes=4)
     return forum

@@ -16,6 +16,7 @@ def mashup(text: str = "It works now. Thanks!", trimmed: bool = False) -> MashUp
         created_at=datetime(2024, 3, 5, 14, 2, tzinfo=UTC),
         paragraphs=(text,),
         trimmed=trimmed,
+        url="https://forum.example/t/sync/3/2",
     )
     thread = ShownThread(
         thread_id=3,
@@ -24,6 +25,9 @@ def mashup(text: str = "It works now. Thanks!", trimmed: bool = False) -> MashUp
         source_host="forum.example",
         solved=True,
         posts=(post,),
+        source_url="https://forum.example/t/sync/3",
+        created_at=datetime(2024, 3, 4, 9, 30, tzinfo=UTC),
+        opener=Byline(username="alice_m", display_name="Alice Martin"),
     )
     return MashUpView(
         product_id=1,

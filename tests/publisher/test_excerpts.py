@@ -50,3 +50,13 @@ def test_excerpts_paragraphs_survive_a_cut() -> None:
     shown = trim(text, sentence_spans(text), limit=60)
 
     assert shown.paragraphs == ("First line here.", "Second line goes on. Second line goes on.")
+
+
+def test_excerpts_keep_sentences_shows_gaps_as_ellipses_and_never_changes_words() -> None:
+    from publisher.excerpts import Trimmed, keep_sentences
+
+    text = "One. Two. Three. Four."
+    spans = [(0, 4), (5, 9), (10, 16), (17, 22)]
+    assert keep_sentences(text, spans, [0, 2]) == Trimmed(("One. … Three.",), trimmed=True)
+    assert keep_sentences(text, spans, [1, 3]) == Trimmed(("… Two. … Four.",), trimmed=False)
+    assert keep_sentences(text, spans, []) == trim(text, spans)  # nothing chosen: the whole post

@@ -9,7 +9,14 @@ import publisher
 
 
 def test_exports_public_api_is_explicit() -> None:
-    assert sorted(publisher.__all__) == ["PublishReport", "ReleaseInvalid", "publish", "rollback"]
+    assert sorted(publisher.__all__) == [
+        "LocalFolder",
+        "PublishReport",
+        "PublishTarget",
+        "ReleaseInvalid",
+        "publish",
+        "rollback",
+    ]
     for name in publisher.__all__:
         assert getattr(publisher, name).__module__.startswith("publisher.")
 

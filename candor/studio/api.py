@@ -1,0 +1,355 @@
+"""The studio's JSON API (``/api/…``, OpenAPI at ``/api/docs``): the pages' actions for tools.
+
+Authentication is the studio's session cookie (``POST /api/login``); every state-changing call
+sends the session's CSRF token in the ``X-CSRF-Token`` header. ``/api/login`` itself takes JSON
+only, which a cross-site form cannot send.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from candor.studio import curation
+from candor.studio.app import Admin, Curator, Reader, context, viewer
+from candor.studio.searching import Query as SearchQuery
+from candor.studio.security import (
+    NotLoggedIn,
+    Viewer,
+    check_csrf,
+    client_address,
+    csrf_token,
+    start_session,
+)
+from candor.studio.users import add_user, authenticate, update_user
+from corpus import models as m
+from corpus.errors import InputError
+
+router = APIRouter(prefix="/api", tags=["studio"])
+CSRF = [Depends(check_csrf)]
+
+
+class Credentials(BaseModel):
+    username: str
+    password: str
+
+
+class SessionInfo(BaseModel):
+    username: str
+    role: str
+    csrf_token: str = Field(description="Send it as the X-CSRF-Token header of every change.")
+
+
+class Decision(BaseModel):
+    decision: str = Field(description="approved, rejected (needs a reason) or snoozed")
+    reason: str | None = None
+    excerpt_post_ids: list[int] | None = Field(
+        default=None, description="Posts of the thread to show (default: the current excerpt)."
+    )
+    excerpt_sentences: dict[int, list[int]] | None = Field(
+        default=None,
+        description="Post id → indexes of the sentences kept; posts not named are shown whole.",
+    )
+
+
+class BulkDecision(BaseModel):
+    candidate_ids: list[int]
+    decision: str
+    reason: str | None = None
+
+
+class Order(BaseModel):
+    candidate_ids: list[int] = Field(description="Approved candidates, first shown first.")
+
+
+class Withdrawal(BaseModel):
+    reason: str
+
+
+class NewUser(BaseModel):
+    username: str
+    password: str
+    role: str
+
+
+class UserChange(BaseModel):
+    role: str | None = None
+    active: bool | None = None
+    password: str | None = None
+
+
+def _session_info(request: Request, user: Viewer) -> SessionInfo:
+    return SessionInfo(username=user.username, role=user.role, csrf_token=csrf_token(request))
+
+
+@router.post("/login", response_model=SessionInfo)
+def login(request: Request, credentials: Credentials) -> SessionInfo:
+    """Log in: sets the session cookie and returns the CSRF token. Rate limited (429)."""
+    studio = context(request)
+    address = client_address(request)
+    studio.limiter.check(credentials.username, address)
+    with studio.store.session() as session:
+        user = authenticate(session, credentials.username, credentials.password)
+        subject = f"user:{credentials.username}"
+        if user is None:
+            studio.limiter.failed(credentials.username, address)
+            curation.audit(session, credentials.username, "login.failed", subject, ip=address)
+        else:
+            studio.limiter.succeeded(credentials.username, address)
+            curation.audit(session, user.username, "login", subject, ip=address, api=True)
+            start_session(request, user)
+            info = Viewer(user.id, user.username, user.role)
+    if user is None:
+        raise NotLoggedIn()
+    return _session_info(request, info)
+
+
+@router.post("/logout", dependencies=CSRF)
+def logout(request: Request, user: Reader) -> dict[str, bool]:
+    with context(request).store.session() as session:
+        curation.audit(session, user.username, "logout", f"user:{user.username}")
+    request.session.clear()
+    return {"ok": True}
+
+
+@router.get("/session", response_model=SessionInfo)
+def session_info(request: Request, user: Annotated[Viewer, Depends(viewer)]) -> SessionInfo:
+    """Who is logged in, and the CSRF token for changes."""
+    return _session_info(request, user)
+
+
+@router.get("/products")
+def list_products(request: Request, user: Reader) -> list[dict[str, Any]]:
+    with context(request).store.session() as session:
+        return [
+            {"slug": p.slug, "name": p.name, "page": p.page} for p in curation.products(session)
+        ]
+
+
+@router.get("/queue/{slug}")
+def queue(
+    request: Request, slug: str, user: Reader, status: str = "pending", page: int = 1
+) -> dict[str, Any]:
+    """One page of a product's candidates: score parts, evidence sentences, excerpt, decision."""
+    studio = context(request)
+    with studio.store.session() as session:
+        found = curation.queue(session, slug, status, page, studio.settings.studio.page_size)
+    return {
+        "product": found.product.slug,
+        "status": found.status,
+        "counts": found.counts,
+        "page": found.page,
+        "pages": found.pages,
+        "candidates": [c.data() for c in found.candidates],
+    }
+
+
+@router.get("/candidates/{candidate_id}")
+def candidate(request: Request, candidate_id: int, user: Reader) -> dict[str, Any]:
+    with context(request).store.session() as session:
+        views = curation.candidate_views(session, [candidate_id])
+    if not views:
+        raise curation.NotFound(f"no candidate {candidate_id}")
+    return views[0].data()
+
+
+def _reviews(reviews: list[m.Review]) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": r.id,
+            "candidate_id": r.candidate_id,
+            "decision": r.decision,
+            "reason": r.reason,
+            "excerpt_post_ids": r.excerpt_post_ids,
+            "excerpt_sentences": r.excerpt_sentences,
+            "reviewer": r.reviewer,
+        }
+        for r in reviews
+    ]
+
+
+@router.post("/candidates/{candidate_id}/decision", dependencies=CSRF)
+def decide(
+    request: Request, candidate_id: int, body: Decision, user: Curator
+) -> list[dict[str, Any]]:
+    """Approve, reject (with a reason) or snooze one candidate, optionally with its excerpt."""
+    with context(request).store.session() as session:
+        reviews = curation.decide(
+            session,
+            user.username,
+            [candidate_id],
+            body.decision,
+            body.reason,
+            body.excerpt_post_ids,
+            body.excerpt_sentences,
+        )
+        return _reviews(reviews)
+
+
+@router.post("/decisions", dependencies=CSRF)
+def decide_many(request: Request, body: BulkDecision, user: Curator) -> list[dict[str, Any]]:
+    """The same decision for many candidates at once (bulk action)."""
+    with context(request).store.session() as session:
+        reviews = curation.decide(
+            session, user.username, body.candidate_ids, body.decision, body.reason
+        )
+        return _reviews(reviews)
+
+
+@router.get("/search")
+def search(
+    request: Request,
+    user: Reader,
+    q: str = "",
+    like: int | None = None,
+    product: Annotated[list[str] | None, Query()] = None,
+    category: Annotated[list[str] | None, Query()] = None,
+    venue: Annotated[list[str] | None, Query()] = None,
+    staff_involved: bool | None = None,
+    admission: bool | None = None,
+    resolved: bool | None = None,
+    since: str = "",
+    until: str = "",
+    size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> dict[str, Any]:
+    """Full text (``q``), threads like a thread (``like``), or both (hybrid), with facets."""
+    studio = context(request)
+    if studio.searcher is None:
+        raise InputError("the search index is not available; run `candor index`")
+    query = SearchQuery(
+        q, like, tuple(product or ()), tuple(category or ()), tuple(venue or ()),
+        staff_involved, admission, resolved, since, until, size,
+    )  # fmt: skip
+    with studio.store.session() as session:
+        found = studio.searcher.run(session, query)
+    return {
+        "mode": found.mode,
+        "total": found.total,
+        "facets": found.facets,
+        "results": [r.data() for r in found.results],
+    }
+
+
+@router.get("/mashups/{slug}")
+def mashup(request: Request, slug: str, user: Reader) -> dict[str, Any]:
+    """The product page's approved candidates in page order; ``shown`` marks those on the page."""
+    studio = context(request)
+    with studio.store.session() as session:
+        found = curation.composition(session, slug, studio.settings)
+    return {
+        "product": found.product.slug,
+        "per_page": found.per_page,
+        "live_thread_ids": found.live,
+        "candidates": [
+            {**c.data(), "shown": n < found.per_page} for n, c in enumerate(found.approved)
+        ],
+    }
+
+
+@router.put("/mashups/{slug}/order", dependencies=CSRF)
+def order(request: Request, slug: str, body: Order, user: Curator) -> dict[str, Any]:
+    """Set the page order of the product's approved candidates."""
+    with context(request).store.session() as session:
+        ids = curation.set_order(session, user.username, slug, body.candidate_ids)
+    return {"product": slug, "candidate_ids": ids}
+
+
+@router.get("/mashups/{slug}/preview")
+def preview(request: Request, slug: str, user: Reader) -> dict[str, Any]:
+    """The page as the next release would publish it: its fragment HTML and data."""
+    studio = context(request)
+    with studio.store.session() as session:
+        files = curation.preview_files(session, slug, studio.settings)
+    return {
+        "fragment_html": files[f"fragments/{slug}.html"].decode("utf-8"),
+        "data": json.loads(files[f"fragments/{slug}.json"]),
+        "page_url": f"/compose/{slug}/preview/site/products/{slug}.html",
+    }
+
+
+@router.post("/publish", dependencies=CSRF)
+def publish(request: Request, user: Curator) -> dict[str, Any]:
+    """Run the publish stage now."""
+    from candor.studio.actions import publish as run
+
+    report = run(context(request), user.username)
+    return {
+        "release": report.release,
+        "changed": report.changed,
+        "pages": report.pages,
+        "threads": report.threads,
+    }
+
+
+@router.post("/candidates/{candidate_id}/withdraw", dependencies=CSRF)
+def withdraw(
+    request: Request, candidate_id: int, body: Withdrawal, user: Curator
+) -> dict[str, Any]:
+    """Reject the candidate with a reason and publish at once."""
+    from candor.studio.actions import withdraw as run
+
+    report = run(context(request), user.username, candidate_id, body.reason)
+    return {"rejected": report.rejected, "release": report.publish.release}
+
+
+@router.get("/audit")
+def audit(
+    request: Request,
+    user: Reader,
+    page: int = 1,
+    actor: str = "",
+    action: str = "",
+) -> dict[str, Any]:
+    """The audit log, newest first: who did what to which object, when."""
+    with context(request).store.session() as session:
+        found = curation.audit_page(session, page, 50, actor or None, action or None)
+        return {
+            "page": found.page,
+            "pages": found.pages,
+            "entries": [
+                {
+                    "id": e.id,
+                    "at": e.at.isoformat(),
+                    "actor": e.actor,
+                    "action": e.action,
+                    "subject": e.subject,
+                    "details": e.details,
+                }
+                for e in found.entries
+            ],
+        }
+
+
+@router.get("/users")
+def users(request: Request, user: Admin) -> list[dict[str, Any]]:
+    with context(request).store.session() as session:
+        return [
+            {"username": u.username, "role": u.role, "active": u.active}
+            for u in session.query(m.User).order_by(m.User.username)
+        ]
+
+
+@router.post("/users", dependencies=CSRF, status_code=201)
+def create_user(request: Request, body: NewUser, user: Admin) -> dict[str, Any]:
+    with context(request).store.session() as session:
+        added = add_user(session, body.username, body.password, body.role)
+        curation.audit(
+            session, user.username, "user.add", f"user:{added.username}", role=added.role
+        )
+        return {"username": added.username, "role": added.role, "active": added.active}
+
+
+@router.patch("/users/{username}", dependencies=CSRF)
+def change_user(request: Request, username: str, body: UserChange, user: Admin) -> dict[str, Any]:
+    if username == user.username and (body.active is False or body.role not in (None, "admin")):
+        raise InputError("you cannot demote or deactivate yourself; ask another admin")
+    with context(request).store.session() as session:
+        changed = update_user(session, username, body.role, body.active, body.password)
+        details = {k: v for k, v in body.model_dump().items() if v is not None and k != "password"}
+        if body.password:
+            details["password"] = "changed"
+        curation.audit(session, user.username, "user.update", f"user:{username}", **details)
+        return {"username": changed.username, "role": changed.role, "active": changed.active}

@@ -1,0 +1,121 @@
+"""Sessions, CSRF tokens, roles and login rate limiting for the studio.
+
+- The session is a cookie signed with ``studio.secret_key`` (Starlette's ``SessionMiddleware``,
+  itsdangerous): HttpOnly, SameSite=Lax, ``Secure`` when ``studio.secure_cookies`` is on (behind
+  an https proxy), valid ``studio.session_hours``. It holds the user id and a CSRF token; the
+  user row is read on every request, so a deactivated user or a changed role counts at once.
+- Every state-changing request carries the session's CSRF token: the ``csrf_token`` field of a
+  form, or the ``X-CSRF-Token`` header of an API call. Missing or wrong: 403.
+- Failed logins are counted per (username, client IP) in memory: after
+  ``studio.login_attempts`` failures within ``studio.login_window_seconds`` that pair gets 429
+  until the window passes. Counts live in the process: a restart clears them, and each studio
+  replica counts its own (put the rate limit in the reverse proxy for a fleet).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from fastapi import Request
+
+from candor.studio.users import can
+from corpus import models as m
+
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+
+
+class NotLoggedIn(Exception):
+    """No valid session: pages redirect to /login, the API answers 401."""
+
+
+class Forbidden(Exception):
+    """Logged in, but the role (or the CSRF token) does not allow this: 403."""
+
+
+class TooManyAttempts(Exception):
+    """Too many failed logins for this username and address: 429."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many failed logins; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class LoginLimiter:
+    """Failed logins per key within a sliding window (thread-safe, in memory)."""
+
+    def __init__(self, attempts: int, window_seconds: float) -> None:
+        self.attempts = attempts
+        self.window = window_seconds
+        self._failures: dict[tuple[str, str], deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: tuple[str, str], now: float) -> deque[float]:
+        times = self._failures.setdefault(key, deque())
+        while times and times[0] <= now - self.window:
+            times.popleft()
+        return times
+
+    def check(self, username: str, address: str) -> None:
+        """Raise :class:`TooManyAttempts` while this pair is locked out."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._recent((username.lower(), address), now)
+            if len(times) >= self.attempts:
+                raise TooManyAttempts(int(times[0] + self.window - now) + 1)
+
+    def failed(self, username: str, address: str) -> None:
+        with self._lock:
+            self._recent((username.lower(), address), time.monotonic()).append(time.monotonic())
+
+    def succeeded(self, username: str, address: str) -> None:
+        with self._lock:
+            self._failures.pop((username.lower(), address), None)
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, created on first use."""
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+async def check_csrf(request: Request) -> None:
+    """A dependency of every state-changing route: the token must match the session's."""
+    expected = request.session.get("csrf", "")
+    given = request.headers.get(CSRF_HEADER, "")
+    if not given and request.headers.get("content-type", "").startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        given = str((await request.form()).get(CSRF_FIELD, ""))
+    if not expected or not given or not hmac.compare_digest(expected, given):
+        raise Forbidden("missing or wrong CSRF token: reload the page and try again")
+
+
+def start_session(request: Request, user: m.User) -> None:
+    """A fresh session for ``user`` (new CSRF token: nothing carries over from before login)."""
+    request.session.clear()
+    request.session["uid"] = user.id
+    request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The logged-in user, as the routes see them."""
+
+    id: int
+    username: str
+    role: str
+
+    def can(self, needed: str) -> bool:
+        return can(self.role, needed)
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
