@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from corpus import models as m
 from corpus.models import utcnow
 from corpus.records import AuthorRecord, PostRecord, ThreadRecord, activity_fingerprint
+from corpus.removals import apply_removals
 from corpus.settings import VenueConfig
 
 _Sourced = TypeVar("_Sourced", m.Thread, m.Author)
@@ -60,6 +61,7 @@ def _by_source(
 
 def save_thread(session: Session, venue: m.Venue, record: ThreadRecord) -> Change:
     """Apply ``record`` to the corpus; see the module docstring."""
+    record = apply_removals(session, venue, record)
     thread = _by_source(session, m.Thread, venue.id, record.source_id)
     fingerprint = activity_fingerprint(record.highest_post_number, record.last_activity_at)
     change = Change.NEW if thread is None else Change.UNCHANGED

@@ -329,3 +329,22 @@ class CrawlRun(Base):
     finished_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20), default="running")
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Removal(Base):
+    """A person's request to take their words off Candor: an author, or one post.
+
+    Kept for as long as the venue is crawled, so a later crawl stores their posts as empty
+    tombstones instead of bringing the words back.
+    """
+
+    __tablename__ = "removals"
+    __table_args__ = (UniqueConstraint("venue_id", "kind", "source_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    venue_id: Mapped[int] = mapped_column(ForeignKey("venues.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    source_id: Mapped[str] = mapped_column(String(200))
+    requested_by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)

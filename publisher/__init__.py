@@ -8,8 +8,16 @@ for where releases go.
 
 from __future__ import annotations
 
-from publisher.publishing import PublishReport, publish, rollback
+from publisher.publishing import PublishReport, publish, purge, rollback
 from publisher.targets import LocalFolder, PublishTarget
 from publisher.validate import ReleaseInvalid
 
-__all__ = ["LocalFolder", "PublishReport", "PublishTarget", "ReleaseInvalid", "publish", "rollback"]
+__all__ = [
+    "LocalFolder",
+    "PublishReport",
+    "PublishTarget",
+    "ReleaseInvalid",
+    "publish",
+    "purge",
+    "rollback",
+]

@@ -21,6 +21,7 @@ Settings: ``publish.out``, ``publish.base_url``, ``publish.referral_param``, ``p
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from publisher.validate import ReleaseInvalid, validate_release
 CURRENT = "current"
 SUPERSEDED = "superseded"
 ROLLED_BACK = "rolled-back"
+PURGED = "purged"
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,38 @@ def rollback(store: Store, settings: Settings, target: PublishTarget | None = No
         session.flush()
         target.switch(previous.label)
     return previous.label
+
+
+def purge(
+    store: Store,
+    settings: Settings,
+    thread_ids: Iterable[int],
+    target: PublishTarget | None = None,
+) -> list[str]:
+    """Delete every earlier release that showed any of ``thread_ids``; return their labels.
+
+    Releases are immutable, so words someone asked to remove can only leave an old release by
+    deleting it; it is marked ``purged`` and can no longer be rolled back to. Publish first, so
+    the current release is already without them.
+    """
+    target = target or default_target(settings)
+    wanted = set(thread_ids)
+    purged: list[str] = []
+    with store.session() as session:
+        current = _current(session)
+        rows = session.execute(
+            select(m.Release, m.MashUp.thread_ids).join(
+                m.MashUp, m.MashUp.release_id == m.Release.id
+            )
+        ).all()
+        for release, shown in rows:
+            if release.status == PURGED or (current and release.id == current.id):
+                continue
+            if wanted & set(shown):
+                target.delete(release.label)
+                release.status = PURGED
+                purged.append(release.label)
+    return sorted(set(purged))
 
 
 def _current(session: Session) -> m.Release | None:

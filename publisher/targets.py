@@ -75,6 +75,9 @@ class PublishTarget(Protocol):
     def has(self, label: str) -> bool:
         """Whether the release ``label`` is still there to switch to."""
 
+    def delete(self, label: str) -> None:
+        """Remove a release that is not current (a removal request purges old releases)."""
+
 
 class LocalFolder:
     """Releases in ``out/releases/<label>/`` and ``out/current`` as a relative symlink."""
@@ -109,6 +112,11 @@ class LocalFolder:
 
     def has(self, label: str) -> bool:
         return (releases.releases_dir(self.out) / label).is_dir()
+
+    def delete(self, label: str) -> None:
+        if label == self.current_label():
+            raise ValueError(f"release {label} is current; publish a new one first")
+        shutil.rmtree(releases.releases_dir(self.out) / label, ignore_errors=True)
 
     @property
     def current(self) -> Path:

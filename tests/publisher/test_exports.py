@@ -15,6 +15,7 @@ def test_exports_public_api_is_explicit() -> None:
         "PublishTarget",
         "ReleaseInvalid",
         "publish",
+        "purge",
         "rollback",
     ]
     for name in publisher.__all__:
