@@ -11,7 +11,7 @@ TEST_EXTRAS := $(RUNTIME_EXTRAS),airflow,dev,forum-test
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test lint lock clean-venv
+.PHONY: demo test lint lock clean-venv bench
 
 demo: $(VENV)/.runtime
 	$(BIN)/candor demo
@@ -20,6 +20,11 @@ test: $(VENV)/.test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	bash .ci/with-services.sh $(BIN)/python -m pytest
+
+# Every benchmark into benchmarks/report.md and report.json (QUICK=1: a small, fast variant).
+# Uses the running Elasticsearch at CANDOR_BENCH_ES (default http://127.0.0.1:9250) when it answers.
+bench: $(VENV)/.test
+	$(BIN)/python -m benchmarks $(if $(QUICK),--quick)
 
 lint: $(VENV)/.test
 	$(BIN)/ruff check --fix .

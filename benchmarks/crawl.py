@@ -1,6 +1,6 @@
 """Benchmark of the Discourse spider against the local replay server, beside ``scrapy bench``.
 
-Run: ``.venv/bin/python benchmarks/crawl.py [--topics 400] [--concurrency 8] [--bench-seconds 15]``.
+Run: ``python -m benchmarks.crawl [--topics 400] [--concurrency 8] [--bench-seconds 15] [--quick]``.
 
 Each measurement runs in its own child process, in one run of this script, so the figures are
 comparable (shared machines vary by up to 50% between runs; compare ratios):
@@ -14,17 +14,16 @@ comparable (shared machines vary by up to 50% between runs; compare ratios):
 Pages/s is ``downloader/response_count / elapsed_time_seconds`` from each crawl's final Scrapy
 stats. The replay server (:class:`candor.sample_forum.SampleForum`, a Python
 ``ThreadingHTTPServer``) runs in this process; its CPU time is reported too, because on two
-cores it competes with the crawler. Writes ``benchmarks/crawl-report.md``; measures, never
-asserts a time.
+cores it competes with the crawler. Part of ``benchmarks/report.md`` (``make bench``); measures,
+never asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,16 +31,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+from benchmarks.common import ROOT as REPO
+from benchmarks.common import SAMPLE
+from candor.sample_forum import SampleForum, load_topics
+from corpus import models as m
+from corpus.ingest import ensure_venue
+from corpus.settings import VenueConfig
+from corpus.store import Store
 
-from candor.sample_forum import SampleForum, load_topics  # noqa: E402
-from corpus import models as m  # noqa: E402
-from corpus.ingest import ensure_venue  # noqa: E402
-from corpus.settings import VenueConfig  # noqa: E402
-from corpus.store import Store  # noqa: E402
-
-REPORT = REPO / "benchmarks" / "crawl-report.md"
 STAT = re.compile(
     r"'(downloader/response_count|elapsed_time_seconds|item_scraped_count)': ([\d.]+)"
 )
@@ -115,103 +112,94 @@ def spider_run(
         "pages_per_s": stats["downloader/response_count"] / stats["elapsed_time_seconds"],
         "forum_cpu_s": time.process_time() - cpu_before,
         "process_wall_s": wall,
+        # the largest child so far (scrapy bench included): an upper bound for this crawl
+        "children_peak_rss_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--topics", type=int, default=400)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--bench-seconds", type=int, default=15)
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=Path(
-            os.environ.get(
-                "CANDOR_SAMPLE_DATA", REPO.parent / "shared/data/discourse-signal-topics.jsonl.gz"
-            )
-        ),
-    )
-    args = parser.parse_args()
+def run(
+    quick: bool = False, topics: int = 0, concurrency: int = 8, bench_seconds: int = 0
+) -> dict[str, Any]:
+    """``scrapy bench``, then the spider without and with the corpus, then a recrawl.
 
-    print(f"scrapy bench ({args.bench_seconds} s)…", file=sys.stderr)
-    bench = scrapy_bench(args.bench_seconds)
-    bench_rate = bench["downloader/response_count"] / bench["elapsed_time_seconds"]
-
-    topics = load_topics(args.data, limit=args.topics)
-    with tempfile.TemporaryDirectory() as tmp, SampleForum(topics, chunk_size=20) as forum:
+    quick (bool): 40 topics and a 3 s ``scrapy bench`` instead of 400 and 15 s.
+    """
+    topics = topics or (40 if quick else 400)
+    bench_seconds = bench_seconds or (3 if quick else 15)
+    print(f"scrapy bench ({bench_seconds} s)…", file=sys.stderr)
+    bench = scrapy_bench(bench_seconds)
+    bench["pages_per_s"] = bench["downloader/response_count"] / bench["elapsed_time_seconds"]
+    sample = load_topics(SAMPLE, limit=topics)
+    with tempfile.TemporaryDirectory() as tmp, SampleForum(sample, chunk_size=20) as forum:
         workdir = Path(tmp)
         store_url = f"sqlite:///{workdir / 'bench.db'}"
         bare_url = f"sqlite:///{workdir / 'bare.db'}"
         for url in (store_url, bare_url):
             Store(url).migrate()
         print("discourse spider, no pipeline…", file=sys.stderr)
-        bare = spider_run(
-            forum, f"sqlite:///{workdir / 'bare.db'}", args.concurrency, False, workdir
-        )
+        bare = spider_run(forum, bare_url, concurrency, False, workdir)
         print("discourse spider into the corpus…", file=sys.stderr)
-        corpus = spider_run(forum, store_url, args.concurrency, True, workdir)
+        corpus = spider_run(forum, store_url, concurrency, True, workdir)
         print("incremental recrawl…", file=sys.stderr)
-        recrawl = spider_run(forum, store_url, args.concurrency, True, workdir)
+        recrawl = spider_run(forum, store_url, concurrency, True, workdir)
+    return {
+        "topics": topics,
+        "concurrency": concurrency,
+        "bench": bench,
+        "bare": bare,
+        "corpus": corpus,
+        "recrawl": recrawl,
+        "ratios": {
+            "bare_vs_scrapy_bench": round(bare["pages_per_s"] / bench["pages_per_s"], 2),
+            "corpus_vs_scrapy_bench": round(corpus["pages_per_s"] / bench["pages_per_s"], 2),
+            "recrawl_requests": round(recrawl["requests"] / corpus["requests"], 3),
+        },
+    }
 
+
+def markdown(results: dict[str, Any]) -> str:
+    bench, bare, corpus, recrawl = (results[k] for k in ("bench", "bare", "corpus", "recrawl"))
     rows = [
-        (
-            "scrapy bench",
-            bench_rate,
-            bench["downloader/response_count"],
-            bench["elapsed_time_seconds"],
-            None,
-        ),
-        (
-            "Discourse spider, no pipeline",
-            bare["pages_per_s"],
-            bare["downloader/response_count"],
-            bare["elapsed_time_seconds"],
-            bare["forum_cpu_s"],
-        ),
-        (
-            "Discourse spider → SQLite corpus",
-            corpus["pages_per_s"],
-            corpus["downloader/response_count"],
-            corpus["elapsed_time_seconds"],
-            corpus["forum_cpu_s"],
-        ),
+        ("scrapy bench", bench, None),
+        ("Discourse spider, no pipeline", bare, bare["forum_cpu_s"]),
+        ("Discourse spider → SQLite corpus", corpus, corpus["forum_cpu_s"]),
     ]
     lines = [
-        "# Crawl benchmark",
-        "",
-        f"`benchmarks/crawl.py --topics {args.topics} --concurrency {args.concurrency} "
-        f"--bench-seconds {args.bench_seconds}`, {time.strftime('%Y-%m-%d %H:%M')}, "
-        f"{platform.python_version()}, {os.cpu_count()} CPUs. AutoThrottle off. "
-        "Measures, never asserts; figures vary by up to 50% between runs on shared machines.",
+        f"{results['topics']} topics, concurrency {results['concurrency']}, AutoThrottle off.",
         "",
         "| run | pages/s | pages | seconds | replay-server CPU s |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for name, rate, pages, seconds, cpu in rows:
+    for name, r, cpu in rows:
         cpu_text = f"{cpu:.1f}" if cpu is not None else "–"
-        lines.append(f"| {name} | {rate:.0f} | {pages:.0f} | {seconds:.1f} | {cpu_text} |")
+        lines.append(
+            f"| {name} | {r['pages_per_s']:.0f} | {r['downloader/response_count']:.0f} | "
+            f"{r['elapsed_time_seconds']:.1f} | {cpu_text} |"
+        )
+    ratios = results["ratios"]
     lines += [
         "",
-        f"Ratio to `scrapy bench`: {bare['pages_per_s'] / bench_rate:.2f} without a pipeline, "
-        f"{corpus['pages_per_s'] / bench_rate:.2f} writing the corpus.",
-        "",
-        f"Incremental recrawl of the unchanged forum: {recrawl['requests']} requests against "
-        f"{corpus['requests']} for the first crawl "
-        f"(ratio {recrawl['requests'] / corpus['requests']:.3f}).",
+        f"Ratio to `scrapy bench`: {ratios['bare_vs_scrapy_bench']} without a pipeline, "
+        f"{ratios['corpus_vs_scrapy_bench']} writing the corpus. Incremental recrawl of the "
+        f"unchanged forum: {recrawl['requests']} requests against {corpus['requests']} for the "
+        f"first crawl (ratio {ratios['recrawl_requests']}).",
     ]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    print(
-        json.dumps({"bench": bench, "bare": bare, "corpus": corpus, "recrawl": recrawl}, indent=1),
-        file=sys.stderr,
-    )
-    if not os.environ.get("CANDOR_BENCH_NO_REPORT"):
-        REPORT.write_text(text + _ANALYSIS, encoding="utf-8")
+    return "\n".join(lines) + "\n" + ANALYSIS
 
 
-_ANALYSIS = """
-## What limits the spider
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--topics", type=int, default=0)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--bench-seconds", type=int, default=0)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    results = run(args.quick, args.topics, args.concurrency, args.bench_seconds)
+    print(markdown(results))
+
+
+ANALYSIS = """
+What limits the spider:
 
 - **Without a pipeline the spider outruns `scrapy bench`.** Its pages are small JSON documents
   parsed with `json.loads`; `scrapy bench` parses HTML and extracts links from every page, and

@@ -5,28 +5,19 @@ model loading is timed apart from the work. Enrichment embeds thread texts and t
 its admission head reads, not every post, so it can outpace encoding every post: the report
 shows both rates and their ratio, measured in the same run on the same machine.
 
-    python benchmarks/enrich.py [--threads 300] [--json]
+    python -m benchmarks.enrich [--threads 300] [--quick] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import resource
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = Path(
-    os.environ.get(
-        "CANDOR_SAMPLE_DATA", ROOT.parent / "shared/data/discourse-signal-topics.jsonl.gz"
-    )
-)
+from benchmarks.common import EXAMPLE_CONFIG, SAMPLE, TAXONOMY, peak_rss_mb, run_child
 
 
 def _topics(threads: int) -> list[dict[str, Any]]:
@@ -86,8 +77,7 @@ def measure_enrich(threads: int) -> dict[str, Any]:
     from nlp.enrich import enrich
 
     home = Path(tempfile.mkdtemp(prefix="candor-bench-"))
-    config = ROOT / "candor" / "data" / "candor.example.yaml"
-    settings = load_settings(config, home=home, taxonomy=ROOT / "taxonomy.yaml", store="")
+    settings = load_settings(EXAMPLE_CONFIG, home=home, taxonomy=TAXONOMY, store="")
     store = Store(settings.store)
     store.migrate()
     taxonomy = load_taxonomy(settings.taxonomy)
@@ -120,23 +110,19 @@ MEASURES = {"encode": measure_encode, "spacy": measure_spacy, "enrich": measure_
 
 def _child(name: str, threads: int) -> dict[str, Any]:
     result = MEASURES[name](threads)
-    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mb"] = peak_rss_mb()
     return result
 
 
-def run(threads: int = 300) -> dict[str, Any]:
-    """Every measure in its own process; rates in posts per second and the ratios between them."""
-    results: dict[str, Any] = {}
+def run(quick: bool = False, threads: int = 0) -> dict[str, Any]:
+    """Every measure in its own process; rates in posts per second and the ratios between them.
+
+    quick (bool): 30 threads instead of 300. threads (int): how many sample threads, overriding.
+    """
+    threads = threads or (30 if quick else 300)
+    results: dict[str, Any] = {"threads_asked": threads}
     for name in MEASURES:
-        output = subprocess.run(
-            [sys.executable, __file__, "--child", name, "--threads", str(threads)],
-            check=True,
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
-        ).stdout
-        result = json.loads(output.strip().splitlines()[-1])
+        result = run_child("benchmarks.enrich", "--child", name, "--threads", str(threads))
         result["posts_per_s"] = round(result["posts"] / result["work_s"], 1)
         results[name] = result
     results["ratios"] = {
@@ -173,14 +159,15 @@ def markdown(results: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--threads", type=int, default=300)
+    parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--quick", action="store_true")
     parser.add_argument("--child", choices=sorted(MEASURES))
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(_child(args.child, args.threads)))
         return
-    results = run(args.threads)
+    results = run(args.quick, args.threads)
     print(json.dumps(results, indent=2) if args.json else markdown(results))
 
 

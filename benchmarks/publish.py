@@ -1,6 +1,6 @@
 """Benchmark of the publish stage: releases of 1,000 product pages, embed.js, time in Chromium.
 
-Run: ``.venv/bin/python benchmarks/publish.py [--products 1000] [--releases 3] [--loads 10]``.
+Run: ``python -m benchmarks.publish [--products 1000] [--releases 3] [--loads 10] [--quick]``.
 
 A synthetic corpus is built from the publisher's test fixtures (the invented Acme forum of
 ``tests/publisher/acme_forum.py``): ``--products`` products, each showing the four approved
@@ -8,7 +8,7 @@ Acme threads. Each measured release differs from the one before (one review is f
 every run renders, writes, validates and switches a complete release. Chromium (the Debian
 package; ``CANDOR_TEST_CHROMIUM`` or ``/usr/bin/chromium``) loads a shop page on another local
 origin that embeds a mash-up through ``embed.js``, and one that includes the fragment
-server-side. Writes ``benchmarks/publish-report.md``; measures, never asserts a time.
+server-side. Part of ``benchmarks/report.md`` (``make bench``); measures, never asserts a time.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import argparse
 import functools
 import gzip
 import os
-import platform
 import statistics
 import sys
 import tempfile
@@ -30,6 +29,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from benchmarks.common import peak_rss_mb  # noqa: E402
 from corpus import models as m  # noqa: E402
 from corpus.reviews import record_review  # noqa: E402
 from corpus.settings import load_settings  # noqa: E402
@@ -41,7 +41,6 @@ from publisher.render import render_site  # noqa: E402
 from publisher.validate import validate_release  # noqa: E402
 from tests.publisher.acme_forum import Forum, build_acme  # noqa: E402
 
-REPORT = REPO / "benchmarks" / "publish-report.md"
 THREADS = ["sync-stopped", "script-tag", "export-cut", "reminders-late"]
 EXCERPTS = {"sync-stopped": [1, 2, 4], "script-tag": [1, 2], "export-cut": [1, 2]}
 CHROMIUM_ARGS = [
@@ -203,37 +202,39 @@ def time_chromium(current: Path, loads: int) -> dict[str, Any]:
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--products", type=int, default=1000)
-    parser.add_argument("--releases", type=int, default=3)
-    parser.add_argument("--loads", type=int, default=10)
-    args = parser.parse_args()
-
+def run(quick: bool = False, products: int = 0, releases: int = 0, loads: int = 0) -> dict:
+    """Releases of ``products`` pages, embed.js size and Chromium load times; ``quick`` shrinks."""
+    products = products or (50 if quick else 1000)
+    releases_n = releases or (2 if quick else 3)
+    loads = loads or (2 if quick else 10)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         t0 = time.perf_counter()
-        store, settings, forum = build_corpus(folder, args.products)
+        store, settings, forum = build_corpus(folder, products)
         built = time.perf_counter() - t0
-        print(f"corpus: {args.products} products built in {built:.1f} s", file=sys.stderr)
-        releases = time_releases(store, settings, forum, args.releases)
-        print(f"releases: {releases['per_minute']:.1f} per minute", file=sys.stderr)
-        current = settings.publish.out / "current"
+        print(f"corpus: {products} products built in {built:.1f} s", file=sys.stderr)
+        timed = time_releases(store, settings, forum, releases_n)
+        print(f"releases: {timed['per_minute']:.1f} per minute", file=sys.stderr)
         script = embed_script()
-        browser = time_chromium(current.resolve(), args.loads)
+        browser = time_chromium((settings.publish.out / "current").resolve(), loads)
         store.dispose()
+    return {
+        "products": products,
+        "loads": loads,
+        "releases": timed,
+        "pages_per_minute": round(timed["pages_per_second"] * 60),
+        "embed_bytes": len(script),
+        "embed_gzip_bytes": len(gzip.compress(script, 9)),
+        "browser": browser,
+        "peak_rss_mb": peak_rss_mb(),
+    }
 
-    gzipped = len(gzip.compress(script, 9))
+
+def markdown(results: dict) -> str:
+    releases, browser = results["releases"], results["browser"]
     lines = [
-        "# Publish benchmark",
-        "",
-        f"Run with `benchmarks/publish.py --products {args.products} --releases "
-        f"{args.releases} --loads {args.loads}` on {platform.node()} "
-        f"({os.cpu_count()} CPUs, Python {platform.python_version()}, Chromium "
-        f"{browser.get('chromium', '?')}, SQLite store, local folder target). Timings vary by "
-        "up to 50% between runs on shared machines.",
-        "",
-        "## Releases of product pages",
+        f"{results['products']} products, SQLite store, local folder target, Chromium "
+        f"{browser.get('chromium', '?')}.",
         "",
         "| what | value |",
         "| --- | --- |",
@@ -241,24 +242,14 @@ def main() -> None:
         f"| files per release | {releases['files']} ({releases['bytes'] / 1e6:.1f} MB) |",
         "| seconds per complete release (median) | "
         f"{releases['median']:.2f} (runs: {', '.join(f'{s:.2f}' for s in releases['seconds'])}) |",
-        f"| **releases of {releases['pages']} pages per minute** | "
-        f"**{releases['per_minute']:.1f}** |",
-        f"| product pages per second | {releases['pages_per_second']:.0f} |",
+        f"| **product pages per minute** | **{results['pages_per_minute']:,}** |",
         f"| of which: reading the corpus | {releases['collect']:.2f} s |",
         f"| of which: rendering + sanitising | {releases['render']:.2f} s |",
         f"| of which: validating | {releases['validate']:.2f} s |",
+        f"| embed.js, minified / gzip -9 (limit 5120) | {results['embed_bytes']} / "
+        f"{results['embed_gzip_bytes']} |",
         "",
-        "## embed.js",
-        "",
-        "| what | bytes |",
-        "| --- | --- |",
-        f"| minified, as published | {len(script)} |",
-        f"| gzip -9 | {gzipped} |",
-        "| limit | 5120 |",
-        "",
-        "## Time to show the mash-up in Chromium (ms from navigation start)",
-        "",
-        "Local servers on two origins, no network latency: this is the browser's own cost.",
+        "Time to show the mash-up in Chromium (ms from navigation start, local servers):",
         "",
         "| page | mash-up in the DOM (median) | min–max | load event (median) |",
         "| --- | --- | --- | --- |",
@@ -269,8 +260,17 @@ def main() -> None:
             f"| {label} | {r['shown_ms']:.0f} | {r['min_ms']:.0f}–{r['max_ms']:.0f} | "
             f"{r['load_ms']:.0f} |"
         )
-    REPORT.write_text("\n".join(lines) + "\n", "utf-8")
-    print("\n".join(lines))
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=1000)
+    parser.add_argument("--releases", type=int, default=3)
+    parser.add_argument("--loads", type=int, default=10)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    print(markdown(run(args.quick, args.products, args.releases, args.loads)))
 
 
 if __name__ == "__main__":

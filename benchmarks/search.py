@@ -1,25 +1,29 @@
 """Search benchmark: Elasticsearch and the local index side by side, on synthetic corpora.
 
-    .venv/bin/python benchmarks/search.py --seed demo/candor.db [--es http://127.0.0.1:9250]
-        [--sizes 10000 100000] [--queries 200]
+    python -m benchmarks.search [--seed demo/candor.db] [--es http://127.0.0.1:9250]
+        [--sizes 10000 100000] [--queries 200] [--quick]
 
-The seed is an enriched store (``make demo`` writes ``demo/candor.db``). Corpora of each size (in
-posts) are made by recombining its real posts deterministically (``--random-seed``): each
-synthetic thread copies a real thread's shape and facets, each post joins sentences of random
-real posts, and each thread vector mixes two real thread vectors plus a little noise. Measured:
+The seed is an enriched store (``make demo`` writes ``demo/candor.db``; else the scale
+curve's). Corpora of each size (in posts) are made by recombining its real posts
+deterministically (``--random-seed``): each synthetic thread copies a real thread's shape and
+facets, each post joins sentences of random real posts, and each thread vector mixes two real
+thread vectors plus a little noise. Measured:
 bulk indexing docs/s (a full rebuild), p50/p95 latency of text, kNN and hybrid queries, index
-size on disk, and recall@10 of kNN against exact brute force. Writes ``benchmarks/search.md``
-and ``benchmarks/search.json``. It measures; it never asserts a time.
+size on disk, and recall@10 of kNN against exact brute force. With Elasticsearch, the client's
+``helpers.bulk`` indexing the same posts as plain documents is the baseline. Part of
+``benchmarks/report.md`` (``make bench``); it measures, it never asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
+import os
 import random
 import statistics
+import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -28,11 +32,10 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.common import ROOT, percentiles
 from corpus.search import LocalIndex, SearchIndex, ThreadDocs, thread_docs
 from corpus.search.base import unit_vector
 from corpus.store import Store
-
-HERE = Path(__file__).parent
 
 
 def seed_threads(path: Path) -> list[ThreadDocs]:
@@ -87,14 +90,6 @@ def synthesise(seed: list[ThreadDocs], posts: int, rng: random.Random) -> list[T
     return out
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(1000 * statistics.median(ordered), 2),
-        "p95_ms": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 2),
-    }
-
-
 def timed(fn: Any, inputs: list[Any], warmup: int = 10) -> dict[str, float]:
     for item in inputs[:warmup]:
         fn(item)
@@ -115,7 +110,9 @@ def size_on_disk(index: SearchIndex) -> int:
     return int(stats["_all"]["primaries"]["store"]["size_in_bytes"])
 
 
-def run(index: SearchIndex, corpus: list[ThreadDocs], queries: int, rng: random.Random) -> dict:
+def measure_backend(
+    index: SearchIndex, corpus: list[ThreadDocs], queries: int, rng: random.Random
+) -> dict:
     docs = sum(len(t.docs) for t in corpus)
     index.init()
     t0 = time.perf_counter()
@@ -152,74 +149,150 @@ def run(index: SearchIndex, corpus: list[ThreadDocs], queries: int, rng: random.
     return result
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seed", type=Path, default=Path("demo/candor.db"))
-    parser.add_argument("--es", default="", help="Elasticsearch URL (default: local only).")
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--random-seed", type=int, default=20240301)
-    parser.add_argument("--work", type=Path, default=Path("/tmp/candor-search-bench"))
-    args = parser.parse_args()
+def bulk_baseline(url: str, corpus: list[ThreadDocs]) -> dict[str, Any]:
+    """The client's ``helpers.bulk`` alone: the same posts as plain documents (text, ids, one
+    vector per thread) into a fresh index with dynamic mappings, no processing of ours."""
+    from elasticsearch import Elasticsearch, helpers
 
-    seed = seed_threads(args.seed)
+    es = Elasticsearch(url, request_timeout=120)
+    name = f"candor-bench-bulk-{uuid.uuid4().hex[:6]}"
+    actions = (
+        {
+            "_index": name,
+            "_id": d.doc_id,
+            "_source": {"text": d.text, "thread_key": d.thread_key, "post_id": d.post_id},
+        }
+        for t in corpus
+        for d in t.docs
+    )
+    try:
+        t0 = time.perf_counter()
+        ok, _ = helpers.bulk(es, actions, chunk_size=500, refresh="wait_for")
+        seconds = time.perf_counter() - t0
+    finally:
+        es.indices.delete(index=name, ignore_unavailable=True)
+        es.close()
+    return {"docs": ok, "bulk_seconds": round(seconds, 2), "bulk_docs_per_s": round(ok / seconds)}
+
+
+def default_seed(work: Path) -> Path:
+    """``demo/candor.db`` after ``make demo``, else the smallest (first finished) enriched store
+    of the scale curve in ``work``: the seed only has to hold real enriched threads."""
+    demo = ROOT / "demo" / "candor.db"
+    if demo.exists():
+        return demo
+    stores = sorted(work.glob("posts-*/candor.db"), key=lambda p: int(p.parent.name[6:]))
+    if not stores:
+        raise SystemExit("no seed store: run `make demo` or the scale benchmark first")
+    return stores[0]
+
+
+def reachable(url: str) -> bool:
+    """Whether anything answers at ``url`` (an HTTP error status is an answer)."""
+    try:
+        with urllib.request.urlopen(url, timeout=3):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def run(
+    quick: bool = False,
+    seed: Path | None = None,
+    es: str | None = None,
+    sizes: list[int] | None = None,
+    queries: int = 0,
+    random_seed: int = 20240301,
+    work: Path = Path("/tmp/candor-scale"),
+) -> dict[str, Any]:
+    """Each backend at each size; with Elasticsearch, the bare bulk helper as the baseline.
+
+    es (str | None): Elasticsearch URL; ``None`` reads ``CANDOR_BENCH_ES`` (default
+    http://127.0.0.1:9250, skipped when it does not answer); "" for the local index only.
+    """
+    seed = seed or default_seed(work)
+    sizes = sizes or ([1_000] if quick else [10_000, 100_000])
+    queries = queries or (20 if quick else 200)
+    if es is None:
+        es = os.environ.get("CANDOR_BENCH_ES", "http://127.0.0.1:9250")
+        es = es if reachable(es) else ""
+    threads = seed_threads(seed)
     report: dict[str, Any] = {
-        "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
         "seed": {
-            "store": str(args.seed),
-            "threads": len(seed),
-            "posts": sum(len(t.docs) for t in seed),
+            "store": str(seed),
+            "threads": len(threads),
+            "posts": sum(len(t.docs) for t in threads),
         },
         "results": [],
     }
-    if args.es:
+    if es:
         from elasticsearch import Elasticsearch
 
-        health = Elasticsearch(args.es).cluster.health()
-        report["elasticsearch"] = {"url": args.es, "status": health["status"]}
-    args.work.mkdir(parents=True, exist_ok=True)
-    for size in args.sizes:
-        corpus = synthesise(seed, size, random.Random(args.random_seed))
-        backends: list[SearchIndex] = [LocalIndex(args.work / f"bench-{size}.search.db")]
-        if args.es:
+        health = Elasticsearch(es).cluster.health()
+        report["elasticsearch"] = {"url": es, "status": health["status"]}
+    for size in sizes:
+        corpus = synthesise(threads, size, random.Random(random_seed))
+        backends: list[SearchIndex] = [LocalIndex(work / f"search-bench-{size}.search.db")]
+        if es:
             from corpus.search.elastic import ElasticsearchIndex
 
             backends.append(
-                ElasticsearchIndex(
-                    args.es, prefix=f"candor-bench-{uuid.uuid4().hex[:6]}", timeout=120
-                )
+                ElasticsearchIndex(es, prefix=f"candor-bench-{uuid.uuid4().hex[:6]}", timeout=120)
             )
         for index in backends:
-            print(f"{index.kind} at {size} posts…", flush=True)
+            print(f"{index.kind} at {size} posts…", file=sys.stderr, flush=True)
             try:
-                row = run(index, corpus, args.queries, random.Random(args.random_seed))
+                row = measure_backend(index, corpus, queries, random.Random(random_seed))
             finally:
                 index.drop()
                 index.close()
             row.update({"backend": index.kind, "size": size})
             report["results"].append(row)
-            print(json.dumps(row), flush=True)
-    (HERE / "search.json").write_text(json.dumps(report, indent=2) + "\n")
-    (HERE / "search.md").write_text(markdown(report))
-    print((HERE / "search.md").read_text())
+        if es:
+            baseline = bulk_baseline(es, corpus)
+            baseline.update({"backend": "bulk helper (baseline)", "size": size})
+            report["results"].append(baseline)
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=Path)
+    parser.add_argument("--es", default=None, help="Elasticsearch URL; '' for local only.")
+    parser.add_argument("--sizes", type=int, nargs="+")
+    parser.add_argument("--queries", type=int, default=0)
+    parser.add_argument("--random-seed", type=int, default=20240301)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    report = run(args.quick, args.seed, args.es, args.sizes, args.queries, args.random_seed)
+    print(markdown(report))
 
 
 def markdown(report: dict[str, Any]) -> str:
     lines = [
-        "# Search benchmark",
+        f"Seed: {report['seed']['threads']} enriched threads / {report['seed']['posts']} posts "
+        f"({report['seed']['store']}), recombined.",
         "",
-        f"Generated by `benchmarks/search.py` on {report['machine']['cpus']} CPUs; seed corpus "
-        f"{report['seed']['threads']} real threads / {report['seed']['posts']} posts, recombined. "
-        "Times vary by up to 50% between runs on shared machines.",
-        "",
-        "| backend | posts | threads (vectors) | bulk docs/s | size MB | text p50/p95 ms | "
-        "kNN p50/p95 ms | hybrid p50/p95 ms | kNN recall@10 |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| backend | posts | threads (vectors) | bulk docs/s | vs bare bulk helper | size MB | "
+        "text p50/p95 ms | kNN p50/p95 ms | hybrid p50/p95 ms | kNN recall@10 |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    baselines = {r["size"]: r["bulk_docs_per_s"] for r in report["results"] if "text" not in r}
     for r in report["results"]:
+        base = baselines.get(r["size"])
+        ratio = f"{r['bulk_docs_per_s'] / base:.2f}" if base else "–"
+        if "text" not in r:
+            lines.append(
+                f"| {r['backend']} | {r['docs']:,} | – | {r['bulk_docs_per_s']:,} | 1.00 | – | "
+                "– | – | – | – |"
+            )
+            continue
         lines.append(
             f"| {r['backend']} | {r['docs']:,} | {r['threads']:,} | {r['bulk_docs_per_s']:,} | "
-            f"{r['size_bytes'] / 1e6:.1f} | {r['text']['p50_ms']} / {r['text']['p95_ms']} | "
+            f"{ratio} | {r['size_bytes'] / 1e6:.1f} | "
+            f"{r['text']['p50_ms']} / {r['text']['p95_ms']} | "
             f"{r['knn']['p50_ms']} / {r['knn']['p95_ms']} | "
             f"{r['hybrid']['p50_ms']} / {r['hybrid']['p95_ms']} | {r['knn_recall_at_10']} |"
         )

@@ -1,23 +1,21 @@
 """Studio benchmark: queue and search page latency (p50/p95) on a synthetic corpus.
 
-    .venv/bin/python benchmarks/studio.py [--sizes 10000 100000] [--requests 200]
+    python -m benchmarks.studio [--sizes 10000 100000] [--requests 200] [--quick]
 
 For each size (in posts) it writes a synthetic corpus straight into a fresh SQLite store (threads
 of 2–14 posts, sentences drawn from a support-forum vocabulary, roles, signals, products and a
 random thread vector per thread), runs selection (``per_product`` 500, so the queue has pages)
 and builds the local search index, then times in-process requests (FastAPI's TestClient: the
 app, templates, store and index; no network) for: the queue page and its JSON, search pages
-(text with facets, a filtered search, "more like this"). Writes ``benchmarks/studio.md`` and
-``benchmarks/studio.json``. It measures; it never asserts a time.
+(text with facets, a filtered search, "more like this"). Part of ``benchmarks/report.md``
+(``make bench``). It measures; it never asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import random
-import statistics
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -27,7 +25,8 @@ from typing import Any
 import numpy as np
 from sqlalchemy import insert
 
-HERE = Path(__file__).parent
+from benchmarks.common import TAXONOMY, percentiles
+
 PRODUCTS = [
     {"name": "Acme Sync", "slug": "acme-sync", "aliases": ["sync"]},
     {"name": "Acme Notes", "slug": "acme-notes", "aliases": ["notes"]},
@@ -96,7 +95,7 @@ def build(home: Path, posts: int, rng: random.Random) -> dict[str, Any]:
     settings = load_settings(
         None,
         home=home,
-        taxonomy=Path(__file__).resolve().parents[1] / "taxonomy.yaml",
+        taxonomy=TAXONOMY,
         products=PRODUCTS,
         select={"per_product": 500},
         studio={"secret_key": "benchmark-" + "x" * 32},
@@ -271,15 +270,6 @@ def _note(
     }
 
 
-def percentiles(samples: list[float]) -> dict[str, float]:
-    ordered = sorted(samples)
-    return {
-        "p50_ms": round(1000 * statistics.median(ordered), 1),
-        "p95_ms": round(1000 * ordered[min(len(ordered) - 1, int(0.95 * len(ordered)))], 1),
-        "n": len(ordered),
-    }
-
-
 def measure(settings: Any, requests: int, rng: random.Random, threads: int) -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
@@ -315,43 +305,41 @@ def measure(settings: Any, requests: int, rng: random.Random, threads: int) -> d
             response = client.get(target)
             samples.append(time.perf_counter() - t0)
             assert response.status_code == 200, (target, response.status_code)
-        results[name] = percentiles(samples)
+        results[name] = percentiles(samples, digits=1)
     client.close()
     return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--random-seed", type=int, default=7)
-    args = parser.parse_args()
-    report: dict[str, Any] = {
-        "machine": f"{platform.machine()}, {__import__('os').cpu_count()} CPUs, "
-        f"Python {platform.python_version()}",
-        "runs": [],
-    }
-    for size in args.sizes:
-        rng = random.Random(args.random_seed)
+def run(quick: bool = False, sizes: list[int] | None = None, requests: int = 0) -> dict:
+    """Build each size's corpus and time the studio's pages; ``quick``: 300 posts, 10 requests."""
+    sizes = sizes or ([300] if quick else [10_000, 100_000])
+    requests = requests or (10 if quick else 200)
+    report: dict[str, Any] = {"requests": requests, "runs": []}
+    for size in sizes:
+        rng = random.Random(7)
         with tempfile.TemporaryDirectory() as tmp:
             built = build(Path(tmp), size, rng)
-            print(f"{size} posts: built {built['threads']} threads, {built['build_seconds']}")
-            timings = measure(built["settings"], args.requests, rng, built["threads"])
+            print(f"{size} posts: {built['build_seconds']}", file=sys.stderr)
+            timings = measure(built["settings"], requests, rng, built["threads"])
         run = {k: v for k, v in built.items() if k != "settings"}
         run["latency"] = timings
         report["runs"].append(run)
-        for name, value in timings.items():
-            print(f"  {name}: p50 {value['p50_ms']} ms, p95 {value['p95_ms']} ms")
-    (HERE / "studio.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
-    (HERE / "studio.md").write_text(markdown(report))
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+")
+    parser.add_argument("--requests", type=int, default=0)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    print(markdown(run(args.quick, args.sizes, args.requests)))
 
 
 def markdown(report: dict[str, Any]) -> str:
     lines = [
-        "# Studio latency (benchmarks/studio.py)",
-        "",
-        f"Machine: {report['machine']}. In-process requests (TestClient), local search index, "
-        "SQLite store. Measured, not asserted.",
+        f"In-process requests (TestClient), local search index, SQLite store; "
+        f"{report['requests']} requests per page.",
         "",
         "| posts | threads | page | p50 ms | p95 ms |",
         "| ---: | ---: | --- | ---: | ---: |",

@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -49,6 +50,10 @@ airflow_app = typer.Typer(help="Running Candor under Airflow.", no_args_is_help=
 app.add_typer(airflow_app, name="airflow")
 user_app = typer.Typer(help="Studio users (viewer, curator, admin).", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+import_app = typer.Typer(
+    help="Import outside figures (CSV) as metric snapshots.", no_args_is_help=True
+)
+app.add_typer(import_app, name="import")
 
 out = Console()
 err = Console(stderr=True)
@@ -309,6 +314,26 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         _print_status(result)
 
 
+@app.command()
+def doctor(
+    deep: Annotated[
+        bool, typer.Option(help="Load the models too (seconds), not only find their files.")
+    ] = False,
+) -> None:
+    """Check the store, search index, publish target, models and forums; say how to fix each.
+
+    Exits 1 when any check finds a problem. Writes nothing.
+    """
+    from candor.doctor import diagnose
+
+    checks = diagnose(_settings(), deep=deep)
+    for check in checks:
+        out.print(check.line(), highlight=False, markup=False, soft_wrap=True)
+    problems = sum(not c.ok for c in checks)
+    if problems:
+        raise CandorError(f"{problems} of {len(checks)} checks found a problem (see above)")
+
+
 def _print_status(result: stages.Status) -> None:
     table = Table("stage", "count", title="candor status")
     for name, value in asdict(result.counts).items():
@@ -334,6 +359,26 @@ def devset(
     items = list(build(sample_data or settings.sample_data, venue))
     output.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
     out.print(f"wrote {len(items)} items to {output}")
+
+
+@app.command()
+def forget(
+    requested_by: Annotated[str, typer.Option(help="Who handles the request (audit log).")],
+    venue: Annotated[str, typer.Option(help="The forum the words are from.")],
+    author: Annotated[str | None, typer.Option(help="Remove every post of this username.")] = None,
+    post: Annotated[
+        str | None, typer.Option(help="Remove this post (the forum's post id).")
+    ] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded).")] = None,
+) -> None:
+    """Honour a removal request: the words leave every release, index and export."""
+    if (author is None) == (post is None):
+        raise typer.BadParameter("say whose words to remove: --author NAME or --post ID")
+    r = stages.forget(_settings(), venue, requested_by, author, post, reason)
+    out.print(
+        f"removed {r.posts} posts from {r.threads} threads; release {r.publish.release} is "
+        f"current; purged {len(r.purged)} older releases: {r.purged}"
+    )
 
 
 @app.command("train-head")
@@ -475,6 +520,77 @@ def user_add(
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     create_user(_settings(), username, password, role)
     out.print(f"user {username} added ({role})")
+
+
+def _import(kind: str, path: Path) -> None:
+    from candor.measure import import_csv
+
+    result = import_csv(_settings(), kind, path)
+    out.print(
+        f"imported {result.rows} rows into scope {result.scope} ({result.first} to {result.last})"
+    )
+
+
+CsvFile = Annotated[Path, typer.Argument(help="The CSV export (header row first).")]
+
+
+@import_app.command("gsc")
+def import_gsc(path: CsvFile) -> None:
+    """Search Console performance: date, query/page, clicks, impressions, CTR, position."""
+    _import("gsc", path)
+
+
+@import_app.command("social")
+def import_social(path: CsvFile) -> None:
+    """Social-monitoring mentions: source, url, date, rank (optional product)."""
+    _import("social", path)
+
+
+@import_app.command("orders")
+def import_orders(path: CsvFile) -> None:
+    """Orders or sign-ups: order_id, date, referral (the link code), optional amount, kind."""
+    _import("orders", path)
+
+
+def _day(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@app.command()
+def snapshot(
+    at: Annotated[
+        str | None, typer.Option(help="Date the snapshot describes (default: now).")
+    ] = None,
+) -> None:
+    """Take the metric snapshots (products, categories, venues, contributors) now or --at DATE."""
+    from candor.measure import snapshot as take
+
+    rows = take(_settings(), _day(at) if at else None)
+    out.print("snapshot: " + ", ".join(f"{n} {scope}" for scope, n in rows.items()))
+
+
+@app.command()
+def report(
+    since: Annotated[str, typer.Option(help="Start of the period, YYYY-MM-DD.")],
+    fmt: Annotated[str, typer.Option("--format", help="md, html or csv.")] = "md",
+    output: Annotated[Path | None, typer.Option("--out", help="Write here, not stdout.")] = None,
+) -> None:
+    """The weekly pilot report from the snapshots (take them with `candor snapshot`)."""
+    from candor.measure import weekly_report
+    from candor.measure.report import FORMATS
+
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
+    text = weekly_report(_settings(), _day(since), fmt)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
+    else:
+        typer.echo(text, nl=False)
 
 
 def main() -> None:

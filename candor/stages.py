@@ -309,6 +309,59 @@ def withdraw(
 
 
 @dataclass(frozen=True)
+class ForgetReport:
+    posts: int
+    threads: int
+    publish: Any
+    purged: list[str]
+
+
+def forget(
+    settings: Settings,
+    venue: str,
+    requested_by: str,
+    author: str | None = None,
+    post: str | None = None,
+    reason: str | None = None,
+) -> ForgetReport:
+    """Take a person's words (an author, or one post by its forum id) off every output.
+
+    The corpus is scrubbed and the request kept so later crawls store empty tombstones
+    (:mod:`corpus.removals`); the affected threads are re-judged without the words; a new
+    release is published, the search index updated, and every older release that showed those
+    threads is deleted, so nothing Candor serves or can roll back to still holds them.
+    """
+    import publisher
+    from corpus.removals import forget as scrub
+
+    store = open_store(settings)
+    try:
+        with store.session() as session:
+            row = session.scalar(select(m.Venue).where(m.Venue.name == venue))
+            if row is None:
+                raise InputError(f"no venue {venue!r} in the store")
+            forgotten = scrub(session, row, requested_by, author, post, reason)
+    finally:
+        store.dispose()
+    enrich(settings)
+    select_threads(settings)
+    report = publish(settings)
+    index(settings)
+    store = open_store(settings)
+    try:
+        purged = publisher.purge(store, settings, forgotten.thread_ids)
+    finally:
+        store.dispose()
+    log.info(
+        "forget.done",
+        posts=len(forgotten.post_ids),
+        threads=len(forgotten.thread_ids),
+        purged=purged,
+    )
+    return ForgetReport(len(forgotten.post_ids), len(forgotten.thread_ids), report, purged)
+
+
+@dataclass(frozen=True)
 class Status:
     counts: StageCounts
     crawls: list[dict[str, Any]]

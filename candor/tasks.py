@@ -77,17 +77,25 @@ def publish() -> dict[str, Any]:
     return {"release": report.release, "changed": report.changed, "pages": report.pages}
 
 
-def snapshot_metrics(taken_at: datetime) -> dict[str, dict[str, int]]:
-    """Write the per-product metric snapshot dated ``taken_at`` (replacing one already there)."""
-    from corpus.metrics import snapshot_products
+def snapshot_metrics(taken_at: datetime) -> dict[str, dict[str, Any]]:
+    """Write every metric snapshot dated ``taken_at`` (replacing those already there).
 
-    store = stages.open_store(load_settings())
+    Returns the per-product figures; categories, venues and contributors are stored too.
+    """
+    from candor.measure.snapshots import take_snapshots
+
+    settings = load_settings()
+    store = stages.open_store(settings)
     try:
-        figures = snapshot_products(store, taken_at)
+        figures = take_snapshots(store, settings, taken_at)
     finally:
         store.dispose()
-    log.info("metrics.snapshot", taken_at=taken_at.isoformat(), products=len(figures))
-    return figures
+    log.info(
+        "metrics.snapshot",
+        taken_at=taken_at.isoformat(),
+        **{scope: len(rows) for scope, rows in figures.items()},
+    )
+    return figures["product"]
 
 
 def vacuum() -> list[str]:

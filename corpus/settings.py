@@ -386,6 +386,12 @@ class Settings(BaseSettings):
         default="", description="SQLAlchemy URL; default sqlite:///<home>/candor.db."
     )
     search: str = Field(default="local", description="'local' or an Elasticsearch URL.")
+    search_prefix: str = Field(
+        default="candor",
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="Names the Elasticsearch alias, template and indices (<prefix>-posts): one "
+        "prefix per Candor installation sharing a cluster.",
+    )
     taxonomy: Path = Field(default=Path("taxonomy.yaml"), description="The issue taxonomy.")
     sample_data: Path = Field(
         default=Path("../shared/data/discourse-signal-topics.jsonl.gz"),

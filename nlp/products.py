@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-
-from spacy.language import Language
-from spacy.matcher import PhraseMatcher
+from typing import TYPE_CHECKING
 
 from corpus.settings import ProductConfig
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 TITLE_WEIGHT = 2.0
 
@@ -27,6 +28,8 @@ class ProductLink:
 
 class ProductLinker:
     def __init__(self, nlp: Language, products: list[ProductConfig]) -> None:
+        from spacy.matcher import PhraseMatcher  # spaCy imports torch: only when enriching
+
         self.nlp = nlp
         self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
         for product in products:

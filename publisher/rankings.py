@@ -57,16 +57,26 @@ class ContributorRank:
 
 
 def rank_contributors(
-    session: Session, opt_out: Iterable[str] = (), top: int = TOP
+    session: Session,
+    opt_out: Iterable[str] = (),
+    top: int | None = TOP,
+    roles: Iterable[str] = (COMMUNITY,),
 ) -> list[ContributorRank]:
-    """The ranked contributors of every venue; see the module docstring for the rules."""
+    """The ranked contributors of every venue; see the module docstring for the rules.
+
+    top (int | None): how many rows to return; ``None`` for all (metric snapshots).
+    roles (strings): whose replies count: the page ranks the community; the pilot group's
+        ranking (``candor.measure``) also counts ``staff`` replies, since a pilot member may be
+        staff.
+    """
     # JSON values are compared in Python: PostgreSQL's json type has no equality operator.
-    roles = session.execute(
+    role_rows = session.execute(
         select(m.Annotation.subject_id, m.Annotation.value).where(
             m.Annotation.subject == "post", m.Annotation.kind == "role"
         )
     )
-    community = {post_id for post_id, value in roles if value == COMMUNITY}
+    counted = set(roles)
+    community = {post_id for post_id, value in role_rows if value in counted}
     if not community:
         return []
     replies = session.execute(
@@ -114,7 +124,9 @@ def rank_contributors(
             thanks_received=values[1],
             helpful_replies=values[2],
         )
-        for position, ((author, venue), values) in enumerate(rows[:top], start=1)
+        for position, ((author, venue), values) in enumerate(
+            rows if top is None else rows[:top], start=1
+        )
     ]
 
 

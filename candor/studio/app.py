@@ -33,7 +33,7 @@ from candor.studio.security import (
     csrf_token,
 )
 from corpus import models as m
-from corpus.errors import InputError
+from corpus.errors import InputError, SourceUnreachable
 from corpus.settings import Settings
 from corpus.store import Store
 
@@ -75,7 +75,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     ``store`` defaults to ``settings.store``, checked to be at the newest schema.
     """
-    from candor.studio import api, pages
+    from candor.studio import api, dashboard, pages
 
     if store is None:
         store = Store(settings.store)
@@ -130,6 +130,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(dashboard.router)
     _handlers(app)
 
     return app
@@ -184,6 +185,13 @@ def _handlers(app: FastAPI) -> None:
         if is_api(request):
             return JSONResponse({"detail": str(exc)}, status_code=429, headers=headers)
         return error_page(request, 429, str(exc), headers)
+
+    @app.exception_handler(SourceUnreachable)
+    async def _unreachable(request: Request, exc: SourceUnreachable) -> Response:
+        # Elasticsearch is down: the studio's other pages work; searches say why they cannot.
+        if is_api(request):
+            return JSONResponse({"detail": str(exc)}, status_code=503)
+        return error_page(request, 503, str(exc))
 
     @app.exception_handler(InputError)
     async def _input(request: Request, exc: InputError) -> Response:

@@ -71,8 +71,9 @@ def local_index_path(settings: Settings) -> Path:
     return settings.home / "candor-search.db"
 
 
-def open_index(settings: Settings, prefix: str = "candor") -> SearchIndex:
-    """The configured index: ``settings.search`` is ``"local"`` or an Elasticsearch URL."""
+def open_index(settings: Settings, prefix: str | None = None) -> SearchIndex:
+    """The configured index: ``settings.search`` is ``"local"`` or an Elasticsearch URL
+    (its names start with ``prefix``, default ``settings.search_prefix``)."""
     if settings.search == "local":
         return LocalIndex(local_index_path(settings))
     if settings.search.startswith(("http://", "https://")):
@@ -83,7 +84,7 @@ def open_index(settings: Settings, prefix: str = "candor") -> SearchIndex:
                 f"search: {settings.search} needs the Elasticsearch client: "
                 "install Candor with the `search` extra (pip install 'candor[search]')"
             ) from exc
-        return ElasticsearchIndex(settings.search, prefix=prefix)
+        return ElasticsearchIndex(settings.search, prefix=prefix or settings.search_prefix)
     raise ConfigError(
         f"search: {settings.search!r} is neither 'local' nor an http(s) URL of Elasticsearch"
     )

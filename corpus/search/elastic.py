@@ -20,10 +20,11 @@ found by a scan (the delete-by-query API lives in a module small distributions l
 
 from __future__ import annotations
 
+import functools
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -43,6 +44,7 @@ from corpus.search.base import (
 
 MAPPING_VERSION = "m1"
 BULK_CHUNK = 500
+_T = TypeVar("_T")
 _BOOL_FACETS = ("admission", "resolved", "staff_involved")
 _LIST_FACETS = {"product": "products", "category": "categories", "signal": "signals"}
 _GROUP_FIELDS = {
@@ -102,6 +104,22 @@ def analysis(analyzer: str) -> dict[str, Any]:
     return {"analyzer": {"candor_text": {"type": "standard", "stopwords": "_english_"}}}
 
 
+def _reachable(method: Callable[..., _T]) -> Callable[..., _T]:
+    """``method`` with a lost connection reported as :class:`SourceUnreachable` (exit 1, a fix)
+    rather than the client's ``ConnectionError`` (which the CLI would call a bug)."""
+
+    @functools.wraps(method)
+    def call(self: ElasticsearchIndex, *args: Any, **kwargs: Any) -> _T:
+        from elasticsearch import ConnectionError as EsConnectionError
+
+        try:
+            return method(self, *args, **kwargs)
+        except EsConnectionError as exc:
+            raise self._unreachable() from exc
+
+    return call
+
+
 class ElasticsearchIndex(SearchIndex):
     """Candor's posts in Elasticsearch at ``url``; see the module docstring.
 
@@ -131,10 +149,13 @@ class ElasticsearchIndex(SearchIndex):
         try:
             self.es.cluster.health()
         except EsConnectionError as exc:
-            raise SourceUnreachable(
-                f"cannot reach Elasticsearch at {self.url}: is it running? "
-                "(set `search: local` in candor.yaml to use the local index)"
-            ) from exc
+            raise self._unreachable() from exc
+
+    def _unreachable(self) -> SourceUnreachable:
+        return SourceUnreachable(
+            f"cannot reach Elasticsearch at {self.url}: is it running? "
+            "(set `search: local` in candor.yaml to use the local index)"
+        )
 
     def analyzer(self) -> str:
         """``english`` if the server has it, else ``standard`` (see the module docstring)."""
@@ -186,6 +207,7 @@ class ElasticsearchIndex(SearchIndex):
             return []
         return sorted(self.es.indices.get_alias(name=self.alias))
 
+    @_reachable
     def needs_rebuild(self) -> bool:
         indices = self._concrete()
         if len(indices) != 1:
@@ -266,6 +288,7 @@ class ElasticsearchIndex(SearchIndex):
             ):
                 yield hit["_id"], hit["_source"]["thread_key"]
 
+    @_reachable
     def replace_threads(self, threads: Sequence[ThreadDocs], stamp: int) -> WriteCounts:
         keep = {doc.doc_id for thread in threads for doc in thread.docs}
         stale = [i for i, _ in self._ids_of([t.thread_key for t in threads]) if i not in keep]
@@ -283,11 +306,13 @@ class ElasticsearchIndex(SearchIndex):
         removed = self._bulk(deletes)
         return WriteCounts(written.indexed, removed.deleted, written.conflicts + removed.conflicts)
 
+    @_reachable
     def delete_threads(self, thread_keys: Sequence[str]) -> int:
         ids = [i for i, _ in self._ids_of(thread_keys)]
         actions = ({"_op_type": "delete", "_index": self.alias, "_id": i} for i in ids)
         return self._bulk(actions).deleted
 
+    @_reachable
     def rebuild(self, threads: Iterable[ThreadDocs], stamp: int) -> WriteCounts:
         self.init()
         old = self._concrete()
@@ -304,11 +329,13 @@ class ElasticsearchIndex(SearchIndex):
             self.es.indices.delete(index=index, ignore_unavailable=True)
         return counts
 
+    @_reachable
     def refresh(self) -> None:
         self.es.indices.refresh(index=self.alias)
 
     # -- reads
 
+    @_reachable
     def versions(self) -> dict[str, str]:
         found: dict[str, str] = {}
         after: dict[str, Any] | None = None
@@ -335,9 +362,11 @@ class ElasticsearchIndex(SearchIndex):
             if not agg["buckets"] or after is None:
                 return found
 
+    @_reachable
     def count(self) -> int:
         return int(self.es.count(index=self.alias)["count"])
 
+    @_reachable
     def search(
         self,
         text: str,
@@ -374,6 +403,7 @@ class ElasticsearchIndex(SearchIndex):
         total = aggs["threads"]["value"] if per_thread else response["hits"]["total"]["value"]
         return SearchResult(hits, int(total), _read_facets(aggs) if facets else {})
 
+    @_reachable
     def knn(
         self,
         vector: Sequence[float] | np.ndarray,
@@ -398,6 +428,7 @@ class ElasticsearchIndex(SearchIndex):
         )
         return [_hit(h) for h in response["hits"]["hits"]]
 
+    @_reachable
     def thread_vector(self, thread_key: str) -> np.ndarray | None:
         response = self.es.search(
             index=self.alias,
@@ -414,6 +445,7 @@ class ElasticsearchIndex(SearchIndex):
             return None
         return np.asarray(hits[0]["_source"]["vector"], dtype=np.float32)
 
+    @_reachable
     def counts(
         self, group_by: Sequence[str], filters: Filters = NO_FILTERS, unit: str = "threads"
     ) -> dict[tuple[str, ...], int]:
@@ -466,6 +498,7 @@ class ElasticsearchIndex(SearchIndex):
     def _count(self, clauses: list[dict[str, Any]]) -> int:
         return int(self.es.count(index=self.alias, query={"bool": {"filter": clauses}})["count"])
 
+    @_reachable
     def top_contributors(
         self,
         filters: Filters = NO_FILTERS,

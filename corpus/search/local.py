@@ -5,7 +5,7 @@ store (``<home>/candor-search.db`` for any other store). Text search is FTS5 wit
 stemmer and BM25; kNN is exact brute force over every thread vector (a float32 matrix held in
 memory and re-read when the index changes); facets and counts are SQL ``GROUP BY`` queries.
 
-Where it stops scaling (``benchmarks/search.py``, 2 cores, see ``benchmarks/search.md``): at 10k
+Where it stops scaling (``benchmarks/search.py``, 2 cores, see ``benchmarks/report.md``): at 10k
 posts every query takes tens of milliseconds; at 100k posts (12k threads) full text is ~140 ms
 p50 / ~290 ms p95, because FTS5 ranks and counts every match, and hybrid ~400 ms. Brute-force
 kNN is exact and grows linearly (~20 ms for 12k thread vectors; a million vectors would need

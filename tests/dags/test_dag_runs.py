@@ -214,7 +214,9 @@ def test_dags_metrics_snapshot_is_keyed_by_the_data_interval(pipeline: Pipeline)
     assert first.data_interval == retried.data_interval
     taken_at = first.data_interval[1]
     with pipeline.store.session() as session:
-        rows = session.scalars(select(m.MetricSnapshot)).all()
+        rows = session.scalars(
+            select(m.MetricSnapshot).where(m.MetricSnapshot.scope == "product")
+        ).all()
         links = session.execute(
             select(m.Annotation.thread_id, m.Annotation.value).where(
                 m.Annotation.kind == "products"
