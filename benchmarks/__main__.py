@@ -165,12 +165,11 @@ def targets(report: dict[str, Any]) -> list[str]:
         lines.append(f"- Enrichment / bare encode rate: **{ratio}** (target ≥ 0.6).")
     if runs:
         big = runs[-1]
-        peak = max(
-            [s["peak_rss_mb"] for s in big["full"].values()]
-            + [big["noop"]["peak_rss_mb"], big["incremental"]["peak_rss_mb"]]
-        )
+        parts = [*big["full"].values(), big.get("noop"), big.get("incremental")]
+        peak = max(part["peak_rss_mb"] for part in parts if part)
+        done = "" if "incremental" in big else " (stages that finished)"
         lines.append(
-            f"- Peak memory of any stage at {big['posts']:,} posts: **{peak:,.0f} MB** "
+            f"- Peak memory of any stage at {big['posts']:,} posts{done}: **{peak:,.0f} MB** "
             "(target < 4,096 MB)."
         )
     return lines
