@@ -3,6 +3,7 @@
 - ``sample_data``: the real sample forum file (``CANDOR_SAMPLE_DATA`` or ``../shared/data``).
 - ``store``: a migrated SQLite store in a temporary folder (``tests/corpus`` runs its tests on
   PostgreSQL too).
+- ``chromium`` / ``browser``: real Chromium through Playwright for the browser tests.
 - ``service_unavailable``: how a test reacts to a missing server (fail, or skip when asked).
 - ``make_settings``: builds :class:`Settings` from keyword values, homed in ``tmp_path``.
 - ``thread_record``: builds invented threads for the store's tests.
@@ -40,6 +41,39 @@ def service_unavailable(reason: str, hint: str) -> NoReturn:
     if os.environ.get("CANDOR_SKIP_SERVICES") == "1":
         pytest.skip(f"{reason} (CANDOR_SKIP_SERVICES=1)")
     pytest.fail(f"{reason}: {hint}", pytrace=False)
+
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's Chromium (``.ci/services/chromium.sh`` installs it); never a downloaded one."""
+    path = os.environ.get("CANDOR_TEST_CHROMIUM", "/usr/bin/chromium")
+    if not Path(path).is_file():
+        service_unavailable(
+            f"Chromium not found at {path}",
+            "run the tests through `make test`, or `apt-get install chromium` and set "
+            "CANDOR_TEST_CHROMIUM",
+        )
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser(chromium: str) -> Iterator[Any]:
+    """A headless Chromium driven by Playwright, shared by a module's tests."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

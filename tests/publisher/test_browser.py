@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -37,13 +36,6 @@ pytestmark = pytest.mark.slow
 
 OUTPUT = REPO / "test-output"
 WIDTHS = {"desktop": 1280, "mobile": 390}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 SYNC_TITLES = [
     "Sync stopped after the 4.2 update",
     "Pasting a script tag into a note",
@@ -107,22 +99,6 @@ class Site:
 class Servers:
     candor: str  # base URL of the release, e.g. http://127.0.0.1:PORT/
     shop: str
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if os.environ.get("CANDOR_SKIP_SERVICES") == "1":
-        pytest.skip("CANDOR_SKIP_SERVICES=1: browser tests skipped")
-    path = os.environ.get("CANDOR_TEST_CHROMIUM", "/usr/bin/chromium")
-    if not Path(path).is_file():
-        pytest.fail(
-            f"Chromium not found at {path}. Run the tests through `make test` "
-            "(.ci/with-services.sh starts .ci/services/chromium.sh, which installs the Debian "
-            "package), or `apt-get install chromium` and set CANDOR_TEST_CHROMIUM; "
-            "CANDOR_SKIP_SERVICES=1 skips the browser tests.",
-            pytrace=False,
-        )
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -204,16 +180,6 @@ def servers(site: Site) -> Iterator[Servers]:
     for server in (candor_server, shop_server):
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_page(browser: Any, url: str, width: int = 1280, javascript: bool = True) -> Any:

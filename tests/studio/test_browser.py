@@ -8,7 +8,6 @@ Chromium missing is a failure with instructions, unless ``CANDOR_SKIP_SERVICES=1
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -33,45 +32,12 @@ pytestmark = pytest.mark.slow
 
 OUTPUT = REPO / "test-output"
 WIDTHS = {"desktop": 1280, "mobile": 390}
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @dataclass(frozen=True)
 class Served:
     url: str
     settings: Settings
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if os.environ.get("CANDOR_SKIP_SERVICES") == "1":
-        pytest.skip("CANDOR_SKIP_SERVICES=1: browser tests skipped")
-    path = os.environ.get("CANDOR_TEST_CHROMIUM", "/usr/bin/chromium")
-    if not Path(path).is_file():
-        pytest.fail(
-            f"Chromium not found at {path}. Run the tests through `make test` "
-            "(.ci/with-services.sh starts .ci/services/chromium.sh, which installs the Debian "
-            "package), or `apt-get install chromium` and set CANDOR_TEST_CHROMIUM; "
-            "CANDOR_SKIP_SERVICES=1 skips the browser tests.",
-            pytrace=False,
-        )
-    return path
-
-
-@pytest.fixture(scope="module")
-def browser(chromium: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 def _free_port() -> int:

@@ -18,8 +18,6 @@ from tests.studio.test_browser import (  # noqa: F401  (fixtures)
     _login,
     _page,
     _shot,
-    browser,
-    chromium,
     served,
 )
 
