@@ -19,6 +19,7 @@ import pytest
 
 from corpus.search import LocalIndex, SearchIndex
 from corpus.store import Store
+from tests.conftest import service_unavailable
 from tests.search import corpus
 
 SERVICE_HINT = (
@@ -28,24 +29,20 @@ SERVICE_HINT = (
 )
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CANDOR_SKIP_SERVICES") == "1":
-        pytest.skip(f"{reason} (CANDOR_SKIP_SERVICES=1)")
-    pytest.fail(f"{reason}: {SERVICE_HINT}", pytrace=False)
-
-
 @pytest.fixture(scope="session")
 def elasticsearch_url() -> str:
     url = os.environ.get("CANDOR_TEST_ELASTICSEARCH", "")
     if not url:
-        _unavailable("CANDOR_TEST_ELASTICSEARCH is not set")
+        service_unavailable("CANDOR_TEST_ELASTICSEARCH is not set", SERVICE_HINT)
     from elasticsearch import Elasticsearch
 
     client = Elasticsearch(url, request_timeout=10)
     try:
         client.cluster.health(wait_for_status="yellow", timeout="10s")
     except Exception as exc:
-        _unavailable(f"Elasticsearch at {url} does not answer ({type(exc).__name__}: {exc})")
+        service_unavailable(
+            f"Elasticsearch at {url} does not answer ({type(exc).__name__}: {exc})", SERVICE_HINT
+        )
     finally:
         client.close()
     return url
