@@ -103,6 +103,10 @@ class Thread(Base):
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     deleted_at: Mapped[datetime | None]
+    # Processing markers: a run with nothing new compares these instead of rebuilding every thread.
+    enriched_at: Mapped[datetime | None]
+    enrichment_key: Mapped[str | None] = mapped_column(String(64))
+    indexed_at: Mapped[datetime | None]
 
     venue: Mapped[Venue] = relationship()
     posts: Mapped[list[Post]] = relationship(back_populates="thread", order_by="Post.number")
@@ -267,6 +271,23 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ApiToken(Base):
+    """A bearer token that lets another tool call the studio's JSON API as one user.
+
+    Only the SHA-256 of the token is stored; the token itself is shown once, when it is made.
+    """
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
 class AuditEntry(Base):
     """Who did what to which object, when: approvals, edits, publishes, withdrawals, logins."""
 
@@ -297,13 +318,19 @@ class MashUp(Base):
     """What one product page shows in one release."""
 
     __tablename__ = "mashups"
-    __table_args__ = (UniqueConstraint("release_id", "product_id"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "release_id", "product_id", "variant", name="uq_mashups_release_id_product_id_variant"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     release_id: Mapped[int] = mapped_column(ForeignKey("releases.id"), index=True)
     product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
     thread_ids: Mapped[list[Any]] = mapped_column(default=list)
     referral_code: Mapped[str] = mapped_column(String(100))
+    # "" for the page everyone sees; a variant name ("a", "b", …) when the page runs an experiment.
+    variant: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class MetricSnapshot(Base):
