@@ -131,11 +131,12 @@ def summary(report: dict[str, Any]) -> list[list[str]]:
     studio_runs = _get(b, "studio", "runs") or []
     if studio_runs:
         last = studio_runs[-1]
-        for page in ("queue page (HTML, 25 candidates)", "search page: text + facets"):
-            lat = last["latency"][page]
+        pages = ("queue page (HTML, 25 candidates)", "search page: text + facets")
+        for backend, page in [(b_, p_) for b_ in last["latency"] for p_ in pages]:
+            lat = last["latency"][backend][page]
             rows.append(
                 [
-                    f"studio: {page} ({last['posts']:,} posts)",
+                    f"studio: {page}, {backend} index ({last['posts']:,} posts)",
                     f"p50 {lat['p50_ms']} ms / p95 {lat['p95_ms']} ms",
                     _cell(_get(b, "studio", "process_peak_rss_mb"), "{:,.0f}"),
                     "–",

@@ -1,23 +1,28 @@
 """Studio benchmark: queue and search page latency (p50/p95) on a synthetic corpus.
 
-    python -m benchmarks.studio [--sizes 10000 100000] [--requests 200] [--quick]
+    python -m benchmarks.studio [--sizes 10000 100000] [--requests 200] [--es URL] [--quick]
 
 For each size (in posts) it writes a synthetic corpus straight into a fresh SQLite store (threads
 of 2–14 posts, sentences drawn from a support-forum vocabulary, roles, signals, products and a
 random thread vector per thread), runs selection (``per_product`` 500, so the queue has pages)
 and builds the local search index, then times in-process requests (FastAPI's TestClient: the
 app, templates, store and index; no network) for: the queue page and its JSON, search pages
-(text with facets, a filtered search, "more like this"). Part of ``benchmarks/report.md``
-(``make bench``). It measures; it never asserts a time.
+(text with facets, a filtered search, "more like this"). With Elasticsearch answering at
+``--es`` (default ``CANDOR_BENCH_ES``, else http://127.0.0.1:9250; ``--es ''`` skips it), the same
+corpus is indexed there too and every page is timed again: queue pages do not touch the index,
+so their two timings show how the machine's load moved between the runs. Part of
+``benchmarks/report.md`` (``make bench``). It measures; it never asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +31,7 @@ import numpy as np
 from sqlalchemy import insert
 
 from benchmarks.common import TAXONOMY, percentiles
+from benchmarks.search import reachable
 
 PRODUCTS = [
     {"name": "Acme Sync", "slug": "acme-sync", "aliases": ["sync"]},
@@ -310,17 +316,52 @@ def measure(settings: Any, requests: int, rng: random.Random, threads: int) -> d
     return results
 
 
-def run(quick: bool = False, sizes: list[int] | None = None, requests: int = 0) -> dict:
-    """Build each size's corpus and time the studio's pages; ``quick``: 300 posts, 10 requests."""
+def measure_elasticsearch(
+    settings: Any, es: str, requests: int, rng: random.Random, threads: int
+) -> dict[str, Any]:
+    """Index the built corpus into a fresh Elasticsearch index, time the pages, drop the index."""
+    from corpus.search import open_index, sync_index
+    from corpus.store import Store
+
+    settings = settings.model_copy(
+        update={"search": es, "search_prefix": f"candor-bench-studio-{uuid.uuid4().hex[:6]}"}
+    )
+    store, index = Store(settings.store), open_index(settings)
+    try:
+        started = time.perf_counter()
+        sync_index(store, index, rebuild=True)
+        print(f"indexed in Elasticsearch in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+        return measure(settings, requests, rng, threads)
+    finally:
+        index.drop()
+        index.close()
+        store.dispose()
+
+
+def run(
+    quick: bool = False, sizes: list[int] | None = None, requests: int = 0, es: str | None = None
+) -> dict:
+    """Build each size's corpus and time the studio's pages; ``quick``: 300 posts, 10 requests.
+
+    es (str | None): Elasticsearch URL to time too; ``None`` reads ``CANDOR_BENCH_ES`` (default
+    http://127.0.0.1:9250, skipped when it does not answer); "" for the local index only.
+    """
     sizes = sizes or ([300] if quick else [10_000, 100_000])
     requests = requests or (10 if quick else 200)
-    report: dict[str, Any] = {"requests": requests, "runs": []}
+    if es is None:
+        es = os.environ.get("CANDOR_BENCH_ES", "http://127.0.0.1:9250")
+        es = es if reachable(es) else ""
+    report: dict[str, Any] = {"requests": requests, "elasticsearch": es or None, "runs": []}
     for size in sizes:
         rng = random.Random(7)
         with tempfile.TemporaryDirectory() as tmp:
             built = build(Path(tmp), size, rng)
             print(f"{size} posts: {built['build_seconds']}", file=sys.stderr)
-            timings = measure(built["settings"], requests, rng, built["threads"])
+            timings = {"local": measure(built["settings"], requests, rng, built["threads"])}
+            if es:
+                timings["elasticsearch"] = measure_elasticsearch(
+                    built["settings"], es, requests, rng, built["threads"]
+                )
         run = {k: v for k, v in built.items() if k != "settings"}
         run["latency"] = timings
         report["runs"].append(run)
@@ -331,25 +372,28 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+")
     parser.add_argument("--requests", type=int, default=0)
+    parser.add_argument("--es", default=None, help="Elasticsearch URL; '' for local only.")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    print(markdown(run(args.quick, args.sizes, args.requests)))
+    print(markdown(run(args.quick, args.sizes, args.requests, args.es)))
 
 
 def markdown(report: dict[str, Any]) -> str:
     lines = [
-        f"In-process requests (TestClient), local search index, SQLite store; "
+        f"In-process requests (TestClient), SQLite store, the local search index"
+        f"{' and Elasticsearch' if report.get('elasticsearch') else ''}; "
         f"{report['requests']} requests per page.",
         "",
-        "| posts | threads | page | p50 ms | p95 ms |",
-        "| ---: | ---: | --- | ---: | ---: |",
+        "| posts | threads | index | page | p50 ms | p95 ms |",
+        "| ---: | ---: | --- | --- | ---: | ---: |",
     ]
     for run in report["runs"]:
-        for name, value in run["latency"].items():
-            lines.append(
-                f"| {run['posts']:,} | {run['threads']:,} | {name} | {value['p50_ms']} | "
-                f"{value['p95_ms']} |"
-            )
+        for backend, pages in run["latency"].items():
+            for name, value in pages.items():
+                lines.append(
+                    f"| {run['posts']:,} | {run['threads']:,} | {backend} | {name} | "
+                    f"{value['p50_ms']} | {value['p95_ms']} |"
+                )
     lines.append("")
     for run in report["runs"]:
         seconds = ", ".join(f"{k} {v:.1f} s" for k, v in run["build_seconds"].items())

@@ -54,6 +54,11 @@ import_app = typer.Typer(
     help="Import outside figures (CSV) as metric snapshots.", no_args_is_help=True
 )
 app.add_typer(import_app, name="import")
+plan_app = typer.Typer(
+    help="Plan the pilot: write the planning report, or rename, merge and promote scenarios.",
+    invoke_without_command=True,
+)
+app.add_typer(plan_app, name="plan")
 
 out = Console()
 err = Console(stderr=True)
@@ -383,17 +388,25 @@ def forget(
 
 @app.command("train-head")
 def train_head(
-    name: Annotated[str, typer.Argument(help="Which head: admission.")] = "admission",
-    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Decision threshold.")] = 0.7,
+    name: Annotated[str, typer.Argument(help="Which head: admission or category.")] = "admission",
+    threshold: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Decision threshold (signal heads).")
+    ] = 0.7,
 ) -> None:
-    """Fit a signal's head on the dev set's tune split and save it beside the code."""
+    """Fit a head on the dev set's tune split and save it beside the code."""
     from candor.demo import example_venue
-    from candor.training import TRAINABLE, train
+    from candor.training import TRAINABLE, train, train_category
 
-    if name not in TRAINABLE:
-        raise typer.BadParameter(f"no trainable head {name!r}; choose from {sorted(TRAINABLE)}")
+    if name not in {*TRAINABLE, "category"}:
+        raise typer.BadParameter(
+            f"no trainable head {name!r}; choose from {sorted({*TRAINABLE, 'category'})}"
+        )
     settings = _settings()
     venue = settings.venues[0] if settings.venues else example_venue()
+    if name == "category":
+        trained, path = train_category(settings, venue)
+        out.print(f"trained category on {trained.trained_on} → {path}")
+        return
     head, path = train(settings, venue, name, threshold)
     out.print(f"trained {name} on {head.trained_on} → {path}")
 
@@ -522,6 +535,43 @@ def user_add(
     out.print(f"user {username} added ({role})")
 
 
+@user_app.command("token")
+def user_token(
+    name: Annotated[str, typer.Argument(help="What will use the token, e.g. 'CRM sync'.")],
+    user: Annotated[str, typer.Option(help="The user the token acts as (with their role).")],
+) -> None:
+    """Make an API token (Authorization: Bearer …) for a user; it is printed this once."""
+    from candor.studio.serve import create_api_token
+
+    token_id, token = create_api_token(_settings(), user, name)
+    err.print(f"token {token_id} for {user}: store it now, it is not shown again")
+    typer.echo(token)
+
+
+@user_app.command("tokens")
+def user_tokens(
+    user: Annotated[str | None, typer.Option(help="Only this user's tokens.")] = None,
+) -> None:
+    """List API tokens: id, name, user, created, last used, revoked (never the token itself)."""
+    from candor.studio.serve import api_tokens
+
+    table = Table("id", "name", "user", "created", "last used", "revoked", title="API tokens")
+    for row in api_tokens(_settings(), user):
+        table.add_row(*(escape(str(v or "–")) for v in row.values()))
+    out.print(table)
+
+
+@user_app.command("revoke-token")
+def user_revoke_token(
+    token_id: Annotated[int, typer.Argument(help="The token's id (`candor user tokens`).")],
+) -> None:
+    """Revoke an API token: requests with it are refused from now on."""
+    from candor.studio.serve import revoke_api_token
+
+    row = revoke_api_token(_settings(), token_id)
+    out.print(f"token {row['id']} ({row['name']}, {row['user']}) revoked")
+
+
 def _import(kind: str, path: Path) -> None:
     from candor.measure import import_csv
 
@@ -550,6 +600,12 @@ def import_social(path: CsvFile) -> None:
 def import_orders(path: CsvFile) -> None:
     """Orders or sign-ups: order_id, date, referral (the link code), optional amount, kind."""
     _import("orders", path)
+
+
+@import_app.command("views")
+def import_views(path: CsvFile) -> None:
+    """Requests of mash-up fragments per day (experiments): date, path, requests."""
+    _import("views", path)
 
 
 def _day(value: str) -> datetime:
@@ -591,6 +647,74 @@ def report(
         err.print(f"wrote {output}")
     else:
         typer.echo(text, nl=False)
+
+
+@plan_app.callback()
+def plan(
+    ctx: typer.Context,
+    output: Annotated[
+        Path, typer.Option("--out", help="Folder for plan.md, plan.html and charts/.")
+    ] = Path("plan"),
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Date the plan describes (default: the newest post)."),
+    ] = None,
+) -> None:
+    """Write the pilot-planning report: products, scenarios and venues to serve in, and where to
+    observe only, with the figures behind each recommendation (docs/planning.md)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from candor.plan import write_plan
+
+    for path in write_plan(_settings(), output, _day(as_of) if as_of else None):
+        out.print(f"wrote {path}")
+
+
+ScenarioKey = Annotated[
+    str, typer.Argument(help="PRODUCT/SCENARIO as the report lists it, e.g. signal-desktop/qr.")
+]
+
+
+@plan_app.command("rename")
+def plan_rename(
+    scenario: ScenarioKey,
+    name: Annotated[str, typer.Argument(help="The label to show, e.g. 'Linking a desktop'.")],
+) -> None:
+    """Show a scenario under a name of your own (kept in plan.scenarios_file)."""
+    from candor.plan import rename_scenario
+
+    path = rename_scenario(_settings(), scenario, name)
+    out.print(f"{scenario} is now shown as {name!r} ({path})")
+
+
+@plan_app.command("merge")
+def plan_merge(
+    scenario: ScenarioKey,
+    into: Annotated[str, typer.Argument(help="PRODUCT/SCENARIO that absorbs its threads.")],
+) -> None:
+    """Fold a scenario into another one of the same product (kept in plan.scenarios_file)."""
+    from candor.plan import merge_scenarios
+
+    path = merge_scenarios(_settings(), scenario, into)
+    out.print(f"{scenario} is merged into {into} ({path})")
+
+
+@plan_app.command("promote")
+def plan_promote(
+    scenario: ScenarioKey,
+    category_id: Annotated[
+        str | None, typer.Option("--id", help="Category id (default: from the label).")
+    ] = None,
+    description: Annotated[
+        str | None, typer.Option(help="Category description (default: from the scenario).")
+    ] = None,
+) -> None:
+    """Append a scenario to the taxonomy file as a new category (the next enrich uses it)."""
+    from candor.plan import promote_scenario
+
+    settings = _settings()
+    category = promote_scenario(settings, scenario, category_id, description)
+    out.print(f"added category {category.id!r} to {settings.taxonomy}; run `candor enrich`")
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import numpy as np
 from corpus.settings import Settings
 from corpus.taxonomy import load_taxonomy
 from nlp import models
+from nlp.category_head import load_category_head
 from nlp.evaluation import Evaluator, Prediction, read_items, score, score_by_split
 from nlp.heads import load_head
 
@@ -37,6 +38,7 @@ def evaluate_file(settings: Settings, path: Path) -> tuple[dict[str, Any], list[
         settings.nlp.category_threshold,
         settings.nlp.category_margin,
         load_head("admission", settings.nlp.embedding_model),
+        load_category_head(settings.nlp.embedding_model),
     )
     predictions = evaluator.predict(items)
     return {"all": score(predictions), **score_by_split(predictions)}, predictions

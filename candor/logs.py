@@ -11,6 +11,12 @@ import sys
 import structlog
 
 
+def _stderr_logger(*_names: object) -> structlog.PrintLogger:
+    """A logger on the stderr of the moment: a caller that swaps sys.stderr (a test runner, a
+    CLI invoked in-process) must not leave later logs writing to its closed stream."""
+    return structlog.PrintLogger(sys.stderr)
+
+
 def configure(json_lines: bool = False, level: int = logging.INFO) -> None:
     renderer = (
         structlog.processors.JSONRenderer()
@@ -24,7 +30,7 @@ def configure(json_lines: bool = False, level: int = logging.INFO) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
 

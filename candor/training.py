@@ -2,6 +2,7 @@
 
 Only ``tune`` items are used, so ``candor eval`` can report the head on ``holdout`` items it has
 never seen. The head is written to ``nlp/data/<name>_head.json`` with what it was trained on.
+The ``category`` head is trained on whole threads (:mod:`nlp.category_head`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import numpy as np
 from candor.devset import build
 from corpus.settings import Settings, VenueConfig
 from nlp import models
+from nlp.category_head import CATEGORY_HEAD, CategoryHead, train_category_head
+from nlp.classify import thread_text
 from nlp.heads import HEADS, LinearHead, train_head
 
 # Which items train which head, and the label that says positive.
@@ -38,3 +41,22 @@ def train(
     path = HEADS / f"{name}_head.json"
     head.save(path)
     return head, path
+
+
+def train_category(settings: Settings, venue: VenueConfig) -> tuple[CategoryHead, Path]:
+    """Train the taxonomy head on the tune split's labelled threads and ship it."""
+    items = [
+        item
+        for item in build(settings.sample_data, venue)
+        if item["type"] == "thread" and item["split"] == "tune" and "category" in item["gold"]
+    ]
+    model = models.sentence_model(settings.nlp.embedding_model, settings.nlp.max_seq_length)
+    vectors = model.encode(
+        [thread_text(item["title"], item["posts"][0]["text"]) for item in items],
+        normalize_embeddings=True,
+        show_progress_bar=False,
+    )
+    labels = [str(item["gold"]["category"]) for item in items]
+    head = train_category_head(settings.nlp.embedding_model, np.asarray(vectors), labels)
+    head.save(CATEGORY_HEAD)
+    return head, CATEGORY_HEAD

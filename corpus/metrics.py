@@ -44,6 +44,9 @@ PRODUCT_SCOPE = "product"
 CATEGORY_SCOPE = "category"
 VENUE_SCOPE = "venue"
 GROUP_SCOPES = (PRODUCT_SCOPE, CATEGORY_SCOPE, VENUE_SCOPE)
+# Per contributor (key ``venue/username``), written by ``candor.measure``; the microsite's
+# rankings page reads it back for rank changes.
+CONTRIBUTOR_SCOPE = "contributor"
 GROUP_METRICS = (
     "threads",
     "resolved",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from corpus import models as m
@@ -99,6 +99,8 @@ def _scrub(session: Session, posts: list[m.Post]) -> Forgotten:
     for post in posts:
         post.html, post.content_hash = "", EMPTY_HASH
         post.deleted_at = post.deleted_at or utcnow()
+    # A changed thread is enriched and indexed again (see nlp.enrich and corpus.search).
+    session.execute(update(m.Thread).where(m.Thread.id.in_(thread_ids)).values(changed_at=utcnow()))
     session.execute(delete(m.PostText).where(m.PostText.post_id.in_(post_ids)))
     # Every judgement of these threads may quote the removed words; enrichment redoes them.
     session.execute(delete(m.Annotation).where(m.Annotation.thread_id.in_(thread_ids)))

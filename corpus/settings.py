@@ -11,10 +11,20 @@ from __future__ import annotations
 import os
 import re
 from contextvars import ContextVar
+from datetime import date
+from itertools import pairwise
 from pathlib import Path
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from corpus import yamlfile
@@ -161,11 +171,26 @@ class VenueConfig(_Section):
         description="Environment variable holding a Discourse API key (private categories).",
     )
     api_username: str = Field(default="system", description="Api-Username sent with the key.")
+    categories: list[str] = Field(
+        default=[],
+        description="Discourse: crawl only these categories (ids or slugs), each through its own "
+        "listing /c/{slug}/{id}.json, instead of the whole forum through /latest.json.",
+    )
     profile: str | None = Field(
         default=None, description="HTML forums: a selector profile shipped in crawlers/profiles."
     )
     selectors: SelectorProfile | None = Field(
         default=None, description="HTML forums: selectors, alone or overriding the profile's."
+    )
+    policy: Literal["engage", "observe"] = Field(
+        default="engage",
+        description="'engage': pilot contributors may reply here and get triage suggestions; "
+        "'observe': mined and republishable, but Candor never suggests a staff reply here.",
+    )
+    observe_categories: list[str] = Field(
+        default=[],
+        description="Forum categories (as the corpus stores them: a name or Discourse's id) that "
+        "are observe-only even in an engage venue.",
     )
 
     @field_validator("name")
@@ -193,6 +218,12 @@ class VenueConfig(_Section):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _categories_are_discourse(self) -> VenueConfig:
+        if self.categories and self.platform != "discourse":
+            raise ValueError("`categories:` limits a Discourse crawl; an html venue has none")
+        return self
+
     @property
     def link_base(self) -> str:
         return self.public_url or self.url
@@ -213,11 +244,47 @@ class ProductConfig(_Section):
         return self
 
 
+class Rotation(_Section):
+    """One period of the pilot: who is on duty from ``start`` until the day before ``end``."""
+
+    name: str = Field(description="Shown in reports, e.g. 'rotation-1'.")
+    start: date = Field(description="First day of the period (UTC).")
+    end: date | None = Field(default=None, description="First day after it; none: still running.")
+    usernames: list[str] = Field(min_length=1, description="Pilot members on duty (any venue).")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Rotation:
+        if self.end is not None and self.end <= self.start:
+            raise ValueError(f"rotation {self.name!r} ends ({self.end}) before it starts")
+        return self
+
+
 class PilotConfig(_Section):
-    """Who belongs to the pilot group of contributors."""
+    """Who belongs to the pilot group of contributors, and in which rotation period."""
 
     username_suffix: str | None = None
     usernames: list[str] = []
+    rotations: list[Rotation] = Field(
+        default=[],
+        description="Who is on duty when: a contribution is attributed to the rotation holding "
+        "its author on its date (candor.plan.rotations). One person's periods must not overlap.",
+    )
+
+    @model_validator(mode="after")
+    def _no_overlap(self) -> PilotConfig:
+        periods: dict[str, list[Rotation]] = {}
+        for rotation in self.rotations:
+            for username in rotation.usernames:
+                periods.setdefault(username.lower(), []).append(rotation)
+        for username, mine in periods.items():
+            mine.sort(key=lambda r: r.start)
+            for before, after in pairwise(mine):
+                if before.end is None or before.end > after.start:
+                    raise ValueError(
+                        f"{username} is in rotations {before.name!r} and {after.name!r} at once "
+                        f"({after.start}); end the first before the second starts"
+                    )
+        return self
 
 
 class CrawlConfig(_Section):
@@ -239,7 +306,9 @@ class NlpConfig(_Section):
     max_seq_length: int = Field(default=128, ge=16, le=512, description="Tokens embedded per text.")
     batch_size: int = Field(default=64, ge=1)
     category_threshold: float = Field(
-        default=0.30, description="Minimum similarity for a taxonomy category to be assigned."
+        default=0.30,
+        description="Minimum similarity for a taxonomy category to be assigned; used only when no "
+        "category head (candor train-head category) was trained for the embedding model.",
     )
     category_margin: float = Field(
         default=0.04, description="Extra categories must be within this of the best one."
@@ -250,7 +319,17 @@ class SelectConfig(_Section):
     """How threads are ranked for a product."""
 
     per_product: int = Field(default=12, ge=1, description="Candidates proposed per product.")
-    min_score: float = Field(default=1.0, description="Threads below this score are not proposed.")
+    min_score: float = Field(
+        default=1.0,
+        description="The quality bar: threads whose score parts (before freshness) sum below this "
+        "are not proposed.",
+    )
+    freshness_half_life_days: float = Field(
+        default=0.0,
+        ge=0,
+        description="Freshness decay: a thread loses half its score for every this many days since "
+        "its last activity, shown as the 'freshness' part (0: no decay).",
+    )
     mmr_lambda: float = Field(
         default=0.7,
         ge=0,
@@ -321,6 +400,62 @@ class AirflowConfig(_Section):
         return value
 
 
+def _slug_id(value: str) -> str:
+    """A stable id that names files and referral codes: lowercase letters, digits, hyphens."""
+    if not SLUG.match(value):
+        raise ValueError("must be lowercase letters, digits and hyphens")
+    return value
+
+
+SlugId = Annotated[str, AfterValidator(_slug_id)]
+
+
+class VariantConfig(_Section):
+    """One version of a product's mash-up in an experiment: how it differs from the normal page.
+
+    Every variant shows the product's approved threads (never anything unapproved), arranged by
+    ``order``, then ``skip`` of them left out, then the first ``per_page`` shown. A variant with
+    no changes shows what the normal page shows: make the first variant that, as the control.
+    """
+
+    name: SlugId = Field(description="Short id used in file names and referral codes, e.g. 'a'.")
+    order: Literal["rank", "solved-first", "admissions-first", "newest"] = Field(
+        default="rank",
+        description="'rank': the curated order; 'solved-first': resolved threads first; "
+        "'admissions-first': threads where staff admit a mistake first; 'newest': newest first.",
+    )
+    skip: int = Field(default=0, ge=0, description="Leave out this many of the first threads.")
+    per_page: int | None = Field(
+        default=None, ge=1, description="Threads shown; default publish.per_page."
+    )
+
+
+class ExperimentConfig(_Section):
+    """Variant mash-ups of one product page; ``embed.js`` splits page requests between them."""
+
+    name: SlugId = Field(
+        description="Stable id, e.g. 'sync-honesty-2026-01'; a new name reshuffles the split "
+        "and gives the variants new referral codes, so experiments never mix."
+    )
+    product: str = Field(description="Slug of the product whose page runs the experiment.")
+    variants: list[VariantConfig] = Field(
+        min_length=2, description="The versions shown; the first is the baseline of comparisons."
+    )
+    slot_minutes: int = Field(
+        default=60,
+        ge=0,
+        description="Every page request within the same slot of this many minutes (UTC clock) "
+        "at the same page address sees the same variant; 0: the page address alone decides.",
+    )
+
+    @model_validator(mode="after")
+    def _unique_variants(self) -> ExperimentConfig:
+        names = [v.name for v in self.variants]
+        if len(set(names)) != len(names):
+            raise ValueError(f"experiment {self.name!r} repeats a variant name: {names}")
+        return self
+
+
 class PublishConfig(_Section):
     """Where and how approved mash-ups are published."""
 
@@ -337,6 +472,22 @@ class PublishConfig(_Section):
         default=[],
         description="Usernames (any venue, case-insensitive) left off the contributor rankings.",
     )
+    experiments: list[ExperimentConfig] = Field(
+        default=[],
+        description="Variant mash-ups split between page requests by embed.js (docs/metrics.md).",
+    )
+
+    @field_validator("experiments")
+    @classmethod
+    def _one_per_product(cls, value: list[ExperimentConfig]) -> list[ExperimentConfig]:
+        for kind, names in (
+            ("name", [e.name for e in value]),
+            ("product", [e.product for e in value]),
+        ):
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            if repeated:
+                raise ValueError(f"one experiment per {kind}; repeated: {repeated}")
+        return value
 
 
 class StudioConfig(_Section):
@@ -359,6 +510,50 @@ class StudioConfig(_Section):
         default=300.0, gt=0, description="… within this many seconds; then 429 until it passes."
     )
     page_size: int = Field(default=25, ge=1, le=500, description="Rows per queue or audit page.")
+
+
+class PlanConfig(_Section):
+    """Planning the pilot (``candor plan``): scenarios, opportunity, community response, triage.
+
+    Every figure these drive is defined in ``docs/planning.md``.
+    """
+
+    scenarios_file: Path | None = Field(
+        default=None,
+        description="YAML file keeping scenario renames and merges; default scenarios.yaml "
+        "beside the store (or in home when the store is not a SQLite file).",
+    )
+    seed: int = Field(default=0, description="Seed of the clustering: same seed, same scenarios.")
+    max_scenarios: int = Field(default=8, ge=1, le=50, description="Most scenarios per product.")
+    min_scenario_threads: int = Field(
+        default=3, ge=1, description="A product with fewer than twice this is one scenario."
+    )
+    trend_days: float = Field(
+        default=90.0, gt=0, description="Trend: threads in the last N days vs the N days before."
+    )
+    response_days: float = Field(
+        default=7.0, gt=0, description="Community response: replies by others within N days."
+    )
+    quiet_ratio: float = Field(
+        default=0.7,
+        gt=0,
+        le=1,
+        description="Flag a community as quieting down when others reply after staff at most "
+        "this share of what they do after a community reply.",
+    )
+    min_compared_threads: int = Field(
+        default=5, ge=1, description="Threads needed on each side before a venue is judged."
+    )
+    unanswered_hours: float = Field(
+        default=24.0, gt=0, description="Triage: an opener nobody answered for N hours."
+    )
+    triage_max_age_days: float = Field(
+        default=30.0, gt=0, description="Triage ignores threads opened longer ago than this."
+    )
+    triage_limit: int = Field(default=50, ge=1, description="Threads listed by triage.")
+    recommend: int = Field(
+        default=3, ge=1, description="Products and scenarios recommended for the pilot."
+    )
 
 
 _yaml_data: ContextVar[dict[str, Any]] = ContextVar("candor_yaml_data")
@@ -392,6 +587,17 @@ class Settings(BaseSettings):
         description="Names the Elasticsearch alias, template and indices (<prefix>-posts): one "
         "prefix per Candor installation sharing a cluster.",
     )
+    search_retries: int = Field(
+        default=3,
+        ge=0,
+        description="Retries of an Elasticsearch request whose connection failed, before the "
+        "stage stops with 'cannot reach Elasticsearch' (the next run catches up).",
+    )
+    search_backoff_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        description="Wait before the first retry, doubled before each next one (0.5, 1, 2 s).",
+    )
     taxonomy: Path = Field(default=Path("taxonomy.yaml"), description="The issue taxonomy.")
     sample_data: Path = Field(
         default=Path("../shared/data/discourse-signal-topics.jsonl.gz"),
@@ -406,6 +612,7 @@ class Settings(BaseSettings):
     publish: PublishConfig = PublishConfig()
     airflow: AirflowConfig = AirflowConfig()
     studio: StudioConfig = StudioConfig()
+    plan: PlanConfig = PlanConfig()
 
     @classmethod
     def settings_customise_sources(
@@ -426,6 +633,9 @@ class Settings(BaseSettings):
         self.taxonomy = self.resolve(self.taxonomy)
         self.sample_data = self.resolve(self.sample_data)
         self.publish.out = self.resolve(self.publish.out)
+        self.plan.scenarios_file = self.resolve(
+            self.plan.scenarios_file or self._store_folder() / "scenarios.yaml"
+        )
         for kind, names in (
             ("venue", [v.name for v in self.venues]),
             ("product", [p.slug for p in self.products]),
@@ -434,6 +644,13 @@ class Settings(BaseSettings):
             if duplicates:
                 raise ValueError(f"{kind} names must be unique; repeated: {sorted(duplicates)}")
         return self
+
+    def _store_folder(self) -> Path:
+        """The folder of a SQLite store's file; ``home`` for a server or in-memory store."""
+        prefix = "sqlite:///"
+        if self.store.startswith(prefix) and len(self.store) > len(prefix):
+            return Path(self.store[len(prefix) :]).parent
+        return self.home
 
     def resolve(self, path: Path) -> Path:
         """An absolute path: relative ones are taken from ``home``."""

@@ -177,6 +177,31 @@ def category_names(site: Mapping[str, Any]) -> dict[int, str]:
     return names
 
 
+def category_listings(
+    site: Mapping[str, Any], wanted: Iterable[str]
+) -> tuple[dict[int, str], list[str]]:
+    """The listing path of each wanted category, and the wanted entries no category has.
+
+    A category is named by its id or its slug, as ``categories:`` in ``candor.yaml`` does.
+
+    >>> category_listings({"categories": [{"id": 5, "slug": "desktop", "name": "Desktop"}]},
+    ...     ["desktop", "7"])
+    ({5: '/c/desktop/5.json'}, ['7'])
+    """
+    by_key: dict[str, Mapping[str, Any]] = {}
+    for category in site["categories"]:
+        by_key[str(category["id"])] = by_key[str(category["slug"])] = category
+    found: dict[int, str] = {}
+    unknown: list[str] = []
+    for key in wanted:
+        category = by_key.get(str(key).strip().lower())
+        if category is None:
+            unknown.append(key)
+        else:
+            found[int(category["id"])] = f"/c/{category['slug']}/{int(category['id'])}.json"
+    return found, unknown
+
+
 def next_page_url(base_url: str, page: Mapping[str, Any]) -> str | None:
     """The JSON URL of the next listing page, or ``None`` on the last page.
 

@@ -31,23 +31,24 @@ from crawlers.html_profiles import venue_profile
 from crawlers.settings import scrapy_settings
 from crawlers.spiders.discourse import DiscourseSpider
 from crawlers.spiders.html import HtmlForumSpider
-from crawlers.state import crawl_state, mark_run_owner
+from crawlers.state import CrawlState, crawl_state, mark_run_owner
 
 SPIDERS: dict[str, type[Spider]] = {"discourse": DiscourseSpider, "html": HtmlForumSpider}
 
 
-def spider_arguments(venue: VenueConfig) -> dict[str, Any]:
+def spider_arguments(venue: VenueConfig, state: CrawlState) -> dict[str, Any]:
     """The platform-specific arguments of the venue's spider."""
     if venue.platform == "html":
         return {"profile": venue_profile(venue).model_dump()}
+    scope = {"categories": list(state.scope), "thread_categories": state.thread_categories}
     if venue.api_key_env:
         key = os.environ.get(venue.api_key_env)
         if not key:
             raise ConfigError(
                 f"venue {venue.name}: api_key_env names {venue.api_key_env}, which is not set"
             )
-        return {"api_key": key, "api_username": venue.api_username}
-    return {}
+        return {"api_key": key, "api_username": venue.api_username, **scope}
+    return scope
 
 
 def run(spec: dict[str, Any]) -> None:
@@ -56,7 +57,7 @@ def run(spec: dict[str, Any]) -> None:
     store = Store(spec["store"])
     with store.session() as session:
         state = crawl_state(session, venue, ensure_venue(session, venue).id, spec.get("full"))
-        mark_run_owner(session, spec["run_id"])
+        mark_run_owner(session, spec["run_id"], state.scope)
     store.dispose()
 
     settings = scrapy_settings(
@@ -86,7 +87,7 @@ def run(spec: dict[str, Any]) -> None:
         full=state.full,
         verify=state.verify,
         max_threads=spec.get("max_threads") or venue.max_threads,
-        **spider_arguments(venue),
+        **spider_arguments(venue, state),
     )
     process.start()
 

@@ -41,6 +41,14 @@ CANDOR_SCRAPY_SETTINGS: dict[str, Any] = {
     "CANDOR_BACKOFF_MAX": 120.0,
     # Hosts besides the venue's that redirects may lead to; none unless a venue configures them.
     "CANDOR_ALLOWED_HOSTS": [],
+    # Threads (and deletions) CorpusPipeline writes per transaction: fewer commits and author
+    # lookups than one per thread; a batch holds whole threads, so kill -9 leaves none half.
+    "CANDOR_WRITE_BATCH_THREADS": 20,
+    # A batch that is not full is written this often, so little is refetched after a kill.
+    "CANDOR_WRITE_BATCH_SECONDS": 2.0,
+    # The address a crawl connects to is checked there too, not only by SafetyMiddleware's own
+    # lookup: a host may answer a public address first and 127.0.0.1 next (DNS rebinding).
+    "TWISTED_DNS_RESOLVER": "crawlers.resolver.PublicAddressResolver",
     # A redirect chain longer than this is a loop or a trap, not a forum page.
     "REDIRECT_MAX_TIMES": 5,
     # A forum's operators should be able to see who is crawling and reach them.

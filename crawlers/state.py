@@ -6,6 +6,12 @@ walk, no failed item); whether a full crawl is due is the start of the last comp
 All three come from the ``threads`` and ``crawl_runs`` tables, which is why a crawl killed
 with ``kill -9`` resumes by simply running again: threads saved before the kill are skipped,
 the rest are fetched, and the killed run (never complete) moves no watermark.
+
+A crawl limited to some categories (a Discourse venue's ``categories``) records them as its
+``scope``. It can only vouch for those: a run serves as the watermark (or as the last full
+crawl) of a later crawl only if it covered at least that crawl's categories, the whole forum
+covering all. A category crawl therefore never lets a whole-forum crawl skip the threads of
+other categories.
 """
 
 from __future__ import annotations
@@ -36,6 +42,11 @@ class CrawlState:
     full: bool
     since: datetime | None
     verify: dict[str, str] = field(default_factory=dict)
+    # The categories the crawl is limited to, sorted; empty for the whole forum.
+    scope: tuple[str, ...] = ()
+    # Thread id → stored category, for the threads of ``verify`` (a scoped full crawl checks
+    # only those in its categories).
+    thread_categories: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def mode(self) -> str:
@@ -50,13 +61,18 @@ def crawl_state(
     full (bool | None): force a full (True) or incremental (False) crawl; ``None`` makes it
         full when the last complete full crawl is older than ``venue.full_crawl_days``.
     """
+    scope = tuple(sorted(venue.categories))
     runs = session.scalars(
         select(m.CrawlRun)
         .where(m.CrawlRun.venue_id == venue_id, m.CrawlRun.status == "finished")
         .order_by(m.CrawlRun.id.desc())
         .limit(RUNS_LOOKED_AT)
     ).all()
-    complete = [r for r in runs if (r.stats or {}).get("complete")]
+    complete = [
+        r
+        for r in runs
+        if (r.stats or {}).get("complete") and _covers((r.stats or {}).get("scope"), scope)
+    ]
     clean = next((r for r in complete if not (r.stats or {}).get("failed")), None)
     last_full = next((r for r in complete if (r.stats or {}).get("mode") == "full"), None)
     if full is None:
@@ -66,26 +82,41 @@ def crawl_state(
         )
         full = due
     verify: dict[str, str] = {}
+    categories: dict[str, str | None] = {}
     if full:
         rows = session.execute(
-            select(m.Thread.source_id, m.Thread.url).where(
+            select(m.Thread.source_id, m.Thread.url, m.Thread.source_category).where(
                 m.Thread.venue_id == venue_id, m.Thread.deleted_at.is_(None)
             )
         )
-        verify = {source_id: _crawl_url(venue, url) for source_id, url in rows}
+        for source_id, url, category in rows:
+            verify[source_id] = _crawl_url(venue, url)
+            categories[source_id] = category
     return CrawlState(
         known=known_fingerprints(session, venue_id),
         full=full,
         since=clean.started_at if clean else None,
         verify=verify,
+        scope=scope,
+        thread_categories=categories if scope else {},
     )
 
 
-def mark_run_owner(session: Session, run_id: int) -> None:
-    """Record which process runs the crawl, so a later run can tell it died."""
+def mark_run_owner(session: Session, run_id: int, scope: tuple[str, ...] = ()) -> None:
+    """Record which process runs the crawl, so a later run can tell it died, and its scope."""
     run = session.get(m.CrawlRun, run_id)
     if run is not None:
-        run.stats = {**(run.stats or {}), "pid": os.getpid(), "host": socket.gethostname()}
+        run.stats = {
+            **(run.stats or {}),
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "scope": list(scope) or None,
+        }
+
+
+def _covers(run_scope: list[str] | None, scope: tuple[str, ...]) -> bool:
+    """True if a run limited to ``run_scope`` (None: the whole forum) vouches for ``scope``."""
+    return not run_scope or (bool(scope) and set(scope) <= set(run_scope))
 
 
 def close_stale_runs(session: Session, venue_id: int) -> int:

@@ -4,7 +4,7 @@
 platform: Discourse by ``/site.json`` or its ``<meta name="generator">``; classic engines by
 markers in their HTML. It says which shipped profile fits, or what to configure. It makes at
 most three small requests, with Candor's user agent, and refuses private addresses unless
-told the forum is local (as a crawl would).
+told the forum is local (as a crawl would), redirect targets included.
 """
 
 from __future__ import annotations
@@ -14,13 +14,15 @@ import re
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from email.message import Message
+from typing import IO
 from urllib.parse import urljoin, urlsplit
 from urllib.robotparser import RobotFileParser
 
 from crawlers.html_profiles import profile_names
 from crawlers.safety import check_target
 
-__all__ = ["ENGINE_MARKERS", "VenueCheck", "check_venue"]
+__all__ = ["ENGINE_MARKERS", "CheckedRedirects", "VenueCheck", "check_venue"]
 
 MAX_BYTES = 2 * 1024 * 1024
 TIMEOUT = 15
@@ -53,10 +55,33 @@ class VenueCheck:
     advice: list[str] = field(default_factory=list)
 
 
-def _get(url: str, user_agent: str) -> tuple[int, str]:
+class CheckedRedirects(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect only to a target :func:`~crawlers.safety.check_target` accepts.
+
+    allow_private (bool): the forum is on a private or loopback address on purpose.
+    """
+
+    def __init__(self, allow_private: bool) -> None:
+        self.allow_private = allow_private
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: Message,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        check_target(newurl, self.allow_private)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def _get(url: str, user_agent: str, allow_private: bool) -> tuple[int, str]:
     request = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    opener = urllib.request.build_opener(CheckedRedirects(allow_private))
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with opener.open(request, timeout=TIMEOUT) as response:
             body = response.read(MAX_BYTES)
             charset = response.headers.get_content_charset() or "utf-8"
             return response.status, body.decode(charset, errors="replace")
@@ -78,7 +103,7 @@ def check_venue(url: str, user_agent: str, allow_private: bool = False) -> Venue
     root = f"{parts.scheme}://{parts.netloc}"
     result = VenueCheck(url=url)
 
-    status, robots = _get(f"{root}/robots.txt", user_agent)
+    status, robots = _get(f"{root}/robots.txt", user_agent, allow_private)
     if status == 200:
         parser = RobotFileParser()
         parser.parse(robots.splitlines())
@@ -90,9 +115,11 @@ def check_venue(url: str, user_agent: str, allow_private: bool = False) -> Venue
         result.advice.append("robots.txt forbids this page to Candor: do not crawl it")
         return result
 
-    result.status, page = _get(url, user_agent)
+    result.status, page = _get(url, user_agent, allow_private)
     generator = re.search(r'<meta[^>]+name="generator"[^>]+content="([^"]+)"', page, re.I)
-    if (generator and "discourse" in generator.group(1).lower()) or _is_discourse(root, user_agent):
+    if (generator and "discourse" in generator.group(1).lower()) or _is_discourse(
+        root, user_agent, allow_private
+    ):
         result.platform = "discourse"
         result.advice.append(f"platform: discourse\nurl: {root}")
         return _delay_advice(result)
@@ -118,10 +145,10 @@ def check_venue(url: str, user_agent: str, allow_private: bool = False) -> Venue
     return _delay_advice(result)
 
 
-def _is_discourse(root: str, user_agent: str) -> bool:
+def _is_discourse(root: str, user_agent: str, allow_private: bool) -> bool:
     """Discourse answers ``/site.json`` with its categories, even to anonymous visitors."""
     try:
-        status, body = _get(urljoin(root + "/", "site.json"), user_agent)
+        status, body = _get(urljoin(root + "/", "site.json"), user_agent, allow_private)
         return status == 200 and isinstance(json.loads(body).get("categories"), list)
     except (OSError, ValueError, AttributeError):
         return False

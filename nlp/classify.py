@@ -1,21 +1,36 @@
-"""Taxonomy categories for a thread, by similarity to each category's description and examples.
+"""Taxonomy categories for a thread: a learned head blended with the taxonomy's own words.
 
-Every category becomes a set of prototype vectors (its name with its description, and each
-example); a thread's score for a category blends its best example match with its description
-match, plus a small bonus per keyword found. Categories within ``category_margin`` of the best
-one, above ``category_threshold``, are assigned (multi-label); none above the threshold means
-``unclassified``. The nearest example and the keywords found are the evidence.
+The *prior* is similarity to each category of ``taxonomy.yaml``: its name with its description,
+and each example; a thread's prior for a category blends its best example match with its
+description match, plus a small bonus per keyword found. The *head* (:mod:`nlp.category_head`,
+trained on the dev set's tune split) is a softmax over the thread's vector that also knows
+``unclassified``. With a head, a category's score is ``blend · head + (1 − blend) · softmax(prior
+/ temperature)``, a probability; the best one is assigned unless it is ``unclassified`` or below
+the head's ``min_probability``, and any other within ``category_margin`` of it joins (multi-label,
+at most three). Without a head (another embedding model), the prior alone decides against
+``category_threshold`` as before. The nearest example, the keywords found and both scores are
+the evidence.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from corpus.taxonomy import UNCLASSIFIED, Taxonomy
+from nlp.category_head import CategoryHead
 
+TAXONOMY_VERSION = "candor.taxonomy.v2"  # v2: learned head blended with the description prior
 KEYWORD_BONUS, MAX_KEYWORD_BONUS = 0.04, 0.12
+OPENER_CHARS = 1500
+MAX_CATEGORIES = 3
+
+
+def thread_text(title: str, opening: str) -> str:
+    """What a thread's vector is made of: its title and the start of its first post."""
+    return f"{title}\n{opening[:OPENER_CHARS]}"
 
 
 @dataclass(frozen=True)
@@ -24,14 +39,29 @@ class CategoryScore:
     score: float
     nearest_example: str
     keywords: tuple[str, ...]
+    prior: float = 0.0
+    learned: float | None = None
+
+    def evidence(self) -> dict[str, Any]:
+        """Why the category was assigned: its nearest example, keywords found and both scores."""
+        return {
+            "why": f"nearest example of {self.id}",
+            "text": self.nearest_example,
+            "keywords": list(self.keywords),
+            "prior": round(self.prior, 4),
+            **({"learned": round(self.learned, 4)} if self.learned is not None else {}),
+        }
 
 
 class TaxonomyClassifier:
-    """Build once per enrichment run from the taxonomy and an ``encode`` function."""
+    """Build once per enrichment run from the taxonomy, prototype vectors and an optional head."""
 
-    def __init__(self, taxonomy: Taxonomy, vectors: dict[str, np.ndarray]) -> None:
+    def __init__(
+        self, taxonomy: Taxonomy, vectors: dict[str, np.ndarray], head: CategoryHead | None = None
+    ) -> None:
         self.taxonomy = taxonomy
         self._vectors = vectors
+        self.head = head
 
     @classmethod
     def prototype_texts(cls, taxonomy: Taxonomy) -> list[str]:
@@ -42,8 +72,8 @@ class TaxonomyClassifier:
             texts.extend(category.examples)
         return texts
 
-    def scores(self, thread_vector: np.ndarray, text: str) -> list[CategoryScore]:
-        """Every category's score for a thread, best first."""
+    def priors(self, thread_vector: np.ndarray, text: str) -> list[CategoryScore]:
+        """Every category's similarity to the thread, in taxonomy order."""
         lowered = text.lower()
         results = []
         for category in self.taxonomy.categories:
@@ -54,15 +84,47 @@ class TaxonomyClassifier:
             found = tuple(k for k in category.keywords if k.lower() in lowered)
             score = 0.6 * float(similarities[best]) + 0.4 * float(description @ thread_vector)
             score += min(MAX_KEYWORD_BONUS, KEYWORD_BONUS * len(found))
-            results.append(CategoryScore(category.id, score, category.examples[best], found))
+            results.append(CategoryScore(category.id, score, category.examples[best], found, score))
+        return results
+
+    def scores(self, thread_vector: np.ndarray, text: str) -> list[CategoryScore]:
+        """Every category's score for a thread (and ``unclassified``'s, with a head), best first."""
+        priors = self.priors(thread_vector, text)
+        if self.head is None:
+            return sorted(priors, key=lambda r: r.score, reverse=True)
+        head = self.head
+        raw = np.array([p.prior for p in priors]) / head.temperature
+        prior_p = np.exp(raw - raw.max())
+        prior_p /= prior_p.sum()
+        learned = head.probabilities(thread_vector)
+        results = [
+            CategoryScore(
+                p.id,
+                head.blend * learned.get(p.id, 0.0) + (1 - head.blend) * float(q),
+                p.nearest_example,
+                p.keywords,
+                p.prior,
+                learned.get(p.id, 0.0),
+            )
+            for p, q in zip(priors, prior_p, strict=True)
+        ]
+        none = learned.get(UNCLASSIFIED, 0.0)
+        results.append(CategoryScore(UNCLASSIFIED, head.blend * none, "", (), 0.0, none))
         return sorted(results, key=lambda r: r.score, reverse=True)
 
     def assign(
         self, thread_vector: np.ndarray, text: str, threshold: float, margin: float
     ) -> list[CategoryScore]:
-        """The categories assigned to a thread (``unclassified`` alone if none fits)."""
+        """The categories assigned to a thread (``unclassified`` alone if none fits).
+
+        ``threshold`` is the prior's minimum similarity, used only without a head; a head
+        brings its own minimum probability.
+        """
         ranked = self.scores(thread_vector, text)
         best = ranked[0]
-        if best.score < threshold:
-            return [CategoryScore(UNCLASSIFIED, best.score, "", ())]
-        return [r for r in ranked if r.score >= max(threshold, best.score - margin)][:3]
+        floor = self.head.min_probability if self.head else threshold
+        if best.id == UNCLASSIFIED or best.score < floor:
+            return [CategoryScore(UNCLASSIFIED, best.score, "", (), best.prior, best.learned)]
+        return [
+            r for r in ranked if r.id != UNCLASSIFIED and r.score >= max(floor, best.score - margin)
+        ][:MAX_CATEGORIES]

@@ -25,6 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from corpus.errors import InputError
 from corpus.taxonomy import UNCLASSIFIED, Taxonomy
+from nlp.category_head import CategoryHead
+from nlp.classify import thread_text
 from nlp.heads import Encoder, Learned, LinearHead, score_posts
 from nlp.kinds import staff_post_kind
 from nlp.language import detect
@@ -33,7 +35,14 @@ from nlp.roles import COMMUNITY, OPENER, STAFF
 from nlp.sentences import split_sentences
 from nlp.signals import PostView, judge
 
-BOOLEAN_KEYS = ("gratitude", "solved_confirmation", "referral", "admission", "resolved")
+BOOLEAN_KEYS = (
+    "gratitude",
+    "solved_confirmation",
+    "referral",
+    "admission",
+    "toxicity",
+    "resolved",
+)
 CLASS_KEYS = ("staff_post_kind", "category")
 KINDS = ("admission", "empathy", "deflection", "release_note", "answer", "other")
 ROLES = {"staff": STAFF, "customer": COMMUNITY, "opener": OPENER}
@@ -114,6 +123,7 @@ class Evaluator:
         threshold: float,
         margin: float,
         admission_head: LinearHead | None = None,
+        category_head: CategoryHead | None = None,
     ) -> None:
         from nlp.classify import TaxonomyClassifier
 
@@ -121,7 +131,9 @@ class Evaluator:
         self.threshold, self.margin = threshold, margin
         self.admission_head = admission_head
         texts = TaxonomyClassifier.prototype_texts(taxonomy)
-        self.classifier = TaxonomyClassifier(taxonomy, dict(zip(texts, encode(texts), strict=True)))
+        self.classifier = TaxonomyClassifier(
+            taxonomy, dict(zip(texts, encode(texts), strict=True)), category_head
+        )
 
     def view(self, text: str, role: str, number: int) -> PostView:
         (spans,) = split_sentences(self.nlp, [text])
@@ -129,7 +141,9 @@ class Evaluator:
 
     def predict(self, items: Sequence[PostItem | ThreadItem]) -> list[Prediction]:
         threads = [i for i in items if isinstance(i, ThreadItem)]
-        vectors = self.encode([_thread_text(t) for t in threads]) if threads else []
+        vectors = (
+            self.encode([thread_text(t.title, t.posts[0].text) for t in threads]) if threads else []
+        )
         thread_vectors = {t.id: v for t, v in zip(threads, vectors, strict=True)}
         learned = self._learned([i for i in items if isinstance(i, PostItem) and i.role == "staff"])
         return [
@@ -156,7 +170,7 @@ class Evaluator:
         view = replace(self.view(item.text, item.role, item.number), learned=learned or {})
         prediction = Prediction(item.id, item.split, dict(item.gold))
         findings = {f.kind: f for _, f in judge(view)}
-        for key in ("gratitude", "solved_confirmation", "referral", "admission"):
+        for key in ("gratitude", "solved_confirmation", "referral", "admission", "toxicity"):
             finding = findings.get(key)
             prediction.predicted[key] = finding is not None
             if finding:
@@ -174,7 +188,9 @@ class Evaluator:
         for number, post in enumerate(item.posts, start=1):
             view = self.view(post.text, post.role, number)
             views.append(view)
-            judged.append(JudgedPost(view.role, post.accepted, view.sentences, judge(view)))
+            judged.append(
+                JudgedPost(view.role, post.accepted, view.sentences, judge(view), post.text)
+            )
         evidence = resolution(judged)
         prediction.predicted["resolved"] = bool(evidence)
         prediction.evidence["resolved"] = [
@@ -186,10 +202,6 @@ class Evaluator:
         prediction.evidence["category"] = [c.nearest_example for c in categories[:1]]
         prediction.baseline = keyword_baseline_thread(item, self.taxonomy)
         return prediction
-
-
-def _thread_text(item: ThreadItem) -> str:
-    return f"{item.title}\n{item.posts[0].text[:1500]}"
 
 
 def _has(text: str, *words: str) -> bool:
@@ -204,6 +216,7 @@ def keyword_baseline_post(item: PostItem) -> dict[str, Any]:
         "solved_confirmation": item.role == "opener" and _has(text, "work", "fixed", "solved"),
         "referral": _has(text, "recommend"),
         "admission": item.role == "staff" and _has(text, "bug", "sorry"),
+        "toxicity": _has(text, "idiot", "stupid", "fuck", "shit"),
     }
     if item.role == "staff":
         baseline["staff_post_kind"] = "admission" if baseline["admission"] else "answer"

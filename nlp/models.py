@@ -7,6 +7,8 @@ Hugging Face hub is switched off before either library is imported.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import importlib
 import os
 from functools import lru_cache
@@ -74,3 +76,23 @@ def sentence_splitter(spacy_model: str) -> Language:
         ) from exc
     nlp.add_pipe("sentencizer")
     return nlp
+
+
+@lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+def release_freed_memory() -> None:
+    """Hand the memory the models freed back to the system (glibc's ``malloc_trim``).
+
+    Embedding texts of varying lengths makes torch allocate and free tensors of ever new sizes;
+    glibc keeps the freed blocks, so a long enrichment's resident memory grew with the corpus
+    (+150 MB per 1,000 posts encoded, measured; flat with a trim after each batch). Elsewhere
+    than glibc this does nothing.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)

@@ -2,7 +2,11 @@
 
 A thread's score is the sum of named parts, each from an annotation whose evidence travels with
 it: a staff admission of a mistake counts most (authenticity over happy talk), then a resolution,
-gratitude, community helpers and staff involvement. The top threads per product become
+gratitude, community helpers and staff involvement. Two settings shape the ranking: threads whose
+parts sum below ``select.min_score`` (the quality bar) are never proposed, and with
+``select.freshness_half_life_days`` set, a ``freshness`` part takes away half of a thread's quality
+for every half-life since its last activity, so an equally good newer thread ranks first. The top
+threads per product become
 ``Candidate`` rows; a thread that drops out, or was deleted at the source, is deactivated rather
 than removed, because a curator's review of it must stay in the audit log.
 """
@@ -10,7 +14,9 @@ than removed, because a curator's review of it must stay in the audit log.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
@@ -34,9 +40,10 @@ WEIGHTS: dict[str, tuple[float, float]] = {
     "staff_involved": (0.5, 0.5),
     "specificity": (0.25, 0.75),
     "happy_talk": (-1.0, -2.0),
+    "toxicity": (-1.5, -3.0),  # per insulting, swearing, spam or political post (nlp.toxicity)
 }
 COUNTED = {"helpers", "specificity"}  # thread annotations whose value is a count
-NOT_EXCERPTED = {"happy_talk", "specificity"}  # evidence shown to curators, not to visitors
+NOT_EXCERPTED = {"happy_talk", "specificity", "toxicity"}  # shown to curators, not to visitors
 
 
 @dataclass
@@ -47,14 +54,35 @@ class ThreadEvidence:
     products: list[str] = field(default_factory=list)
     counts: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     evidence: list[dict[str, Any]] = field(default_factory=list)
+    last_activity: datetime | None = None
 
-    def score(self) -> tuple[float, dict[str, float]]:
+    def score(
+        self, today: date | None = None, half_life_days: float = 0.0
+    ) -> tuple[float, dict[str, float]]:
+        """The total and its named parts; ``freshness`` only with a half-life and ``today``."""
         parts = {
             name: round(_capped(per * self.counts.get(name, 0.0), cap), 3)
             for name, (per, cap) in WEIGHTS.items()
         }
+        if today is not None and self.last_activity is not None:
+            age = self.age_days(today)
+            parts["freshness"] = freshness(sum(parts.values()), age, half_life_days)
         parts = {name: value for name, value in parts.items() if value}
         return round(sum(parts.values()), 3), parts
+
+    def age_days(self, today: date) -> int:
+        """Whole days since the last activity: the score changes once a day, not every run."""
+        return max(0, (today - self.last_activity.date()).days) if self.last_activity else 0
+
+    def freshness_evidence(self, today: date, half_life_days: float) -> dict[str, Any]:
+        """What the ``freshness`` part rests on, for the candidate's explanation."""
+        last = self.last_activity.date().isoformat() if self.last_activity else None
+        return {
+            "part": "freshness",
+            "last_activity_at": last,
+            "age_days": self.age_days(today),
+            "half_life_days": half_life_days,
+        }
 
     def excerpt_post_ids(self, opener_post_id: int | None) -> list[int]:
         """The opening post, then the posts that carry the score's evidence."""
@@ -70,6 +98,17 @@ class ThreadEvidence:
 
 def _capped(value: float, cap: float) -> float:
     return max(cap, value) if cap < 0 else min(cap, value)
+
+
+def freshness(quality: float, age_days: float, half_life_days: float) -> float:
+    """The (negative) part that halves ``quality`` every ``half_life_days`` of age.
+
+    Example: ``freshness(4.0, 365, 365) == -2.0``; a half-life of 0 turns decay off (0.0), and
+    a score at or below zero is not decayed (it would rise towards zero).
+    """
+    if half_life_days <= 0 or quality <= 0 or age_days <= 0:
+        return 0.0
+    return round(quality * (0.5 ** (age_days / half_life_days) - 1), 3)
 
 
 @dataclass(frozen=True)
@@ -106,10 +145,24 @@ def gather(session: Session) -> dict[int, ThreadEvidence]:
     return threads
 
 
-def select_candidates(store: Store, config: SelectConfig) -> SelectReport:
-    """Propose the top threads of each product; idempotent (same corpus, same candidates)."""
+def select_candidates(
+    store: Store, config: SelectConfig, today: date | None = None
+) -> SelectReport:
+    """Propose the top threads of each product; idempotent (same corpus and day, same candidates).
+
+    ``today`` (default: the current UTC date) is what thread ages are counted to.
+    """
+    today = today or datetime.now(UTC).date()
+    half_life = config.freshness_half_life_days
     with store.session() as session:
         threads = gather(session)
+        for thread_id, created, active in session.execute(
+            select(m.Thread.id, m.Thread.created_at, m.Thread.last_activity_at).where(
+                m.Thread.deleted_at.is_(None)
+            )
+        ):
+            if thread_id in threads:
+                threads[thread_id].last_activity = active or created
         openers = dict(
             session.execute(
                 select(m.Post.thread_id, m.Post.id).where(
@@ -121,12 +174,21 @@ def select_candidates(store: Store, config: SelectConfig) -> SelectReport:
         changed = total = 0
         for product in products:
             ranked = sorted(
-                ((t.score(), t) for t in threads.values() if product.slug in t.products),
+                (
+                    (t.score(today, half_life), t)
+                    for t in threads.values()
+                    if product.slug in t.products
+                ),
                 key=lambda item: (-item[0][0], item[1].thread_id),
             )
-            eligible = [(s, t) for s, t in ranked if s[0] >= config.min_score]
+            # The quality bar is on what the thread shows, before its age is counted.
+            eligible = [
+                (s, t) for s, t in ranked if s[0] - s[1].get("freshness", 0.0) >= config.min_score
+            ]
             chosen = _diversified(session, eligible, config)
-            changed += _store_candidates(session, product, chosen, openers)
+            changed += _store_candidates(
+                session, product, chosen, openers, lambda t: t.freshness_evidence(today, half_life)
+            )
             total += len(chosen)
     return SelectReport(len(products), total, changed)
 
@@ -172,8 +234,12 @@ def _store_candidates(
     product: m.Product,
     chosen: list[tuple[tuple[float, dict[str, float]], ThreadEvidence]],
     openers: dict[int, int],
+    aged: Callable[[ThreadEvidence], dict[str, Any]],
 ) -> int:
-    """Upsert the product's candidates; deactivate those no longer chosen. Returns changes."""
+    """Upsert the product's candidates; deactivate those no longer chosen. Returns changes.
+
+    ``aged`` gives the evidence of a thread's ``freshness`` part, stored when the part is.
+    """
     existing = {
         c.thread_id: c
         for c in session.scalars(select(m.Candidate).where(m.Candidate.product_id == product.id))
@@ -185,7 +251,7 @@ def _store_candidates(
             "rank": rank,
             "score": score,
             "parts": parts,
-            "evidence": t.evidence,
+            "evidence": t.evidence + ([aged(t)] if "freshness" in parts else []),
             "excerpt_post_ids": t.excerpt_post_ids(openers.get(t.thread_id)),
             "selector": SELECTOR,
             "active": True,

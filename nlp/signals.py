@@ -1,6 +1,6 @@
 """Post-level signals: the judgements that make a thread worth showing, each with its evidence.
 
-A signal is a named, versioned function registered with :func:`signal` (``candor.gratitude.v1``),
+A signal is a named, versioned function registered with :func:`signal` (``candor.gratitude.v2``),
 spaCy-style: the name is stored on every annotation it makes, so a changed rule is a new version
 and re-computes only its own annotations. A signal reads one post's sentences and its author's
 role and returns a :class:`Finding` (value, confidence and the sentences that show it) or None.
@@ -13,13 +13,15 @@ and recall on the labelled dev set are reported by ``candor eval``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from nlp.heads import Learned
 from nlp.language import judgeable
 from nlp.roles import COMMUNITY, OPENER, STAFF
 from nlp.sentences import Span
+
+_STRAIGHT = str.maketrans({"\u2019": "'", "\u2018": "'"})
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ class PostView:
     language: str | None = None
 
     def sentence_texts(self) -> list[tuple[Span, str]]:
-        return [((s, e), self.text[s:e]) for s, e in self.sentences]
+        """Each sentence's span and text, apostrophes straightened: forums curl "we’ve"."""
+        return [((s, e), self.text[s:e].translate(_STRAIGHT)) for s, e in self.sentences]
 
 
 @dataclass(frozen=True)
@@ -69,8 +72,9 @@ def signal(name: str, kind: str, roles: set[str]) -> Callable[[SignalFn], Signal
     return register
 
 
-def judge(post: PostView) -> list[tuple[str, Finding]]:
-    """Every registered signal that applies to the post's role and fires, by name.
+def judge(post: PostView, names: Collection[str] | None = None) -> list[tuple[str, Finding]]:
+    """Every registered signal (of ``names``, when given) that applies to the post's role and
+    fires, by name. Enrichment passes ``names`` to re-run only the signals whose version changed.
 
     Posts in a language the (English) cues cannot read get no signal at all.
     """
@@ -79,7 +83,9 @@ def judge(post: PostView) -> list[tuple[str, Finding]]:
     return [
         (name, finding)
         for name, sig in REGISTRY.items()
-        if post.role in sig.roles and (finding := sig.func(post)) is not None
+        if (names is None or name in names)
+        and post.role in sig.roles
+        and (finding := sig.func(post)) is not None
     ]
 
 
@@ -100,7 +106,7 @@ THANKS = _rx(
     r"\bthx\b",
     r"\bty\b(?!pe)",
     r"\bmuch appreciated\b",
-    r"\bi (really )?appreciate (it|that|this|your|the)\b",
+    r"\bi (really |greatly |truly |so much |very much )?appreciate (it|that|this|your|the|all)\b",
     r"\bgrateful\b",
     r"\bkudos\b",
     r"\b(great|good|nice|awesome) (job|work)\b",
@@ -110,19 +116,20 @@ THANKS = _rx(
 NOT_THANKS = _rx(
     r"thanks? (you )?(in advance|beforehand|ahead)",
     r"\bthanks? (you )?for (reading|listening|your (time|attention|consideration)|any\b)",
-    r"\bthanks? (you )?for (the|your) (report|reporting|feedback|suggestion|patience|"
-    r"understanding|request|idea|input)",
+    r"\bthanks? (you )?((so )?much |a lot )?for (the|your) (report|reporting|feedback|suggestion|"
+    r"patience|understanding|request|idea|input)",
     r"\bthanks? for nothing\b",
+    r"\bthanks to (a|an|its|this|that)\b",  # "thanks to a backup": a cause, not credit
     r"\bno,? thanks?\b",
     r"\bthanks? anyway",
-    r"\bwould (be|appreciate)\b",
+    r"\b(would|'d) (be (great|nice|grateful|helpful|awesome|good)|appreciate)\b",
     r"\bif (you|anyone|someone)\b.*\b(appreciate|thank)",
     r"\bappreciate (any|some) (help|advice|ideas?|input)",
     r"\?\s*$",
 )
 
 
-@signal("candor.gratitude.v1", kind="gratitude", roles={OPENER, COMMUNITY})
+@signal("candor.gratitude.v2", kind="gratitude", roles={OPENER, COMMUNITY})
 def gratitude(post: PostView) -> Finding | None:
     """Thanks or credit to someone in the thread — not "thanks in advance", not politeness."""
     if post.number == 1:
@@ -144,11 +151,22 @@ SOLVED = _rx(
     r"\ball (good|sorted|working) now\b",
     r"\bexactly what i (needed|was looking for)\b",
     r"\bthat('s| was) (it|the (problem|issue|fix|solution|trick))\b",
-    r"\b(managed|was able|were able) to (fix|solve|get it|re-?register|restore|link)",
+    r"\b(managed|(was|were) (finally |eventually )?able) to (fix|solve|get it|re-?register|"
+    r"restore|link|register|sign ?up|log ?in)",
     r"\b(and )?voil[aà]\b",
+    r"\b(i|we) (finally |just )?(fixed|solved|resolved|sorted) "
+    r"(it|this|that|the (problem|issue))\b",
+    r"\b(figured|worked) (it|this) out\b",
+    r"\b(found|got) (a|the) (solution|fix)\b",
+    r"\b(cured|fixed|solved|resolved) (it|the (problem|issue))\b",
+    r"\bconfirm(ed)? (that )?(this|it) (works|worked)\b",
+    r"\b(say|saying|said|report) (that )?it worked\b",
+    r"\b(is|was|'s) (now )?(working|fine) (fine |perfectly )?(again|now|after)\b",
+    r"\bnow (it|signal|everything|the app)('s| is) (working|fine)\b",
 )
 NOT_SOLVED = _rx(
-    r"\b(not|n't|never|no longer|still)\b.{0,25}\b(work|fix|solv|help|resolv)",
+    r"\b(not|n't|never(?! mind)|no longer|still)\b.{0,25}"
+    r"\b(work|fix|solv|solu|help|resolv|found|figur)",
     r"\bdid ?n.t\b",
     r"\bif (it|that|this)\b",
     r"\?\s*$",
@@ -157,7 +175,7 @@ NOT_SOLVED = _rx(
 )
 
 
-@signal("candor.solved_confirmation.v1", kind="solved_confirmation", roles={OPENER})
+@signal("candor.solved_confirmation.v2", kind="solved_confirmation", roles={OPENER})
 def solved_confirmation(post: PostView) -> Finding | None:
     """The opener says their problem is solved ("that worked", "fixed after the update")."""
     if post.number == 1:
@@ -171,8 +189,9 @@ NOT_THEIRS = r"(?! (in|with) (android|ios|apple|google|the os|windows|macos|linu
 ADMISSION = _rx(
     # owning the fault
     r"\b(our|my) (mistake|fault|bad|error|oversight|bug|regression)\b",
-    r"\b(we|i) (accidentally |inadvertently |unfortunately )?(broke|introduced|caused|messed up|"
-    r"screwed up|missed|forgot|overlooked|regressed|shipped a bug)\b",
+    r"\b(we|i) (accidentally |inadvertently |unfortunately |indeed )?"
+    r"(broke|introduced|caused|messed up|screwed up|missed|forgot|overlooked|regressed|"
+    r"shipped a bug)\b",
     r"\b(good|nice|great) catch\b",
     r"\bthanks? (you )?for (catching|spotting|noticing|pointing (this |that |it |these )?out)\b",
     r"\bunintended (consequence|side effect|behaviou?r|change)\b",
@@ -184,12 +203,20 @@ ADMISSION = _rx(
     r"\b(caused|introduced) by (a|an|our|the) (recent )?(change|update|bug|regression)\b",
     r"\byou('re| are) (right|correct)\b.*\b(bug|mistake|broken|wrong|should(n't| not))\b",
     r"\b(we|i)('ve| have| am|'m| are|'re)? (now |also )?(able to )?(confirm(ed)?|reproduc(e|ed))\b",
-    r"\b(found|identified|tracked down) (the|an|one of the|a) (issue|bug|problem|cause)\b",
+    r"\b(found|identified|tracked down) (the|an|one of the|a) (issues?|bugs?|problems?|causes?)\b",
+    r"\bthere (was|is) (an|a) (issue|bug|problem) (that|which|causing|in our)\b",
+    r"\b(seen|see|noticed) (this|the same|it) internally\b",
+    r"\bsorry (about|for) (that|this|the (bug|crash(es)?|issue|regression|failure))\b.*"
+    r"\b(fix|fixed|caused|issue)\b",
     # committing to or announcing the fix of that fault
     r"\b(a |the )?fix (is|has been|was) (coming|on (its|the) way|in (the )?(works|progress)|"
     r"(being )?(merged|implemented|prepared))\b",
     r"\bstay tuned for a fix\b",
-    r"\b(we|i)('ll| will) (get (a |it |this |that )?(fix(ed)?|sorted)|fix)\b",
+    r"\b(we|i)('ll| will) (get (a |it |this |that |them )?(fix(ed)?|sorted)|fix)\b",
+    r"\b(should|will) have (that|this|it) fixed\b",
+    r"\b(we|i)('re| are|'m| am) (working on|in the process of) (fixing|a fix)\b",
+    r"\bwill (address|fix|resolve) (this|the|that) (issue|bug|problem|crash)\b",
+    r"\b(include[sd]?|including|contains?) (a|the) fix\b",
     r"^will fix\b",
     r"\b(we|i)('ve| have)? (just )?(fixed|corrected|resolved|pushed a fix)\b",
     r"\b(has|have) (now )?been (fixed|corrected|resolved)\b",
@@ -210,7 +237,7 @@ NOT_ADMISSION = _rx(
 )
 
 
-@signal("candor.admission.v2", kind="admission", roles={STAFF})
+@signal("candor.admission.v3", kind="admission", roles={STAFF})
 def admission(post: PostView) -> Finding | None:
     """Staff owning a mistake ("that's a bug on our side"), not sympathy or release notes.
 
@@ -228,14 +255,23 @@ def admission(post: PostView) -> Finding | None:
     return None
 
 
+# Announcing a release or a beta to test, as opposed to mentioning one in a reply.
+RELEASE = _rx(
+    r"\b(release notes|changelog|beta \d)\b",
+    r"\b(we're|we are) (releasing|launching|rolling out)\b",
+    r"\b(new )?commits since\b",
+    r"\bjoin the beta\b",
+    r"\b(the )?beta (is|are) (now )?(available|out|live)\b",
+    r"\bhelp us test\b",
+)
+
+
 def looks_like_release_note(post: PostView) -> bool:
     """A post that is mostly a list of changes announces a release; it owns no single mistake."""
     bullets = sum(
         1 for _, s in post.sentence_texts() if re.match(r"^([*•-]\s|fix(ed|es)?\b)", s, re.I)
     )
-    return bullets >= 3 or bool(
-        re.search(r"\b(release notes|changelog|beta \d)\b", post.text, re.I)
-    )
+    return bullets >= 3 or bool(RELEASE.search(post.text.translate(_STRAIGHT)))
 
 
 HAPPY_TALK = _rx(
@@ -250,36 +286,57 @@ HAPPY_TALK = _rx(
 )
 
 
-@signal("candor.happy_talk.v1", kind="happy_talk", roles={STAFF, OPENER, COMMUNITY})
+@signal("candor.happy_talk.v2", kind="happy_talk", roles={STAFF, OPENER, COMMUNITY})
 def happy_talk(post: PostView) -> Finding | None:
     """Promotional or too-good-to-be-true language; it lowers a thread's authenticity.
 
     One superlative is enthusiasm; two cues in a post, or one in a short post, read as a pitch.
     """
-    spans = [span for span, sentence in post.sentence_texts() if HAPPY_TALK.search(sentence)]
-    cues = sum(len(HAPPY_TALK.findall(post.text[s:e])) for s, e in spans)
+    hits = [(span, len(HAPPY_TALK.findall(sentence))) for span, sentence in post.sentence_texts()]
+    spans = [span for span, count in hits if count]
+    cues = sum(count for _, count in hits)
     if cues >= 2 or (cues == 1 and len(post.sentences) <= 2):
         return Finding("happy_talk", True, min(1.0, 0.4 * cues), spans)
     return None
 
 
+PEOPLE = (
+    r"(whole |entire )?(people|friends|family( members)?|relatives|colleagues|wife|husband|partner|"
+    r"parents|mom|mum|dad|kids|team|company|everyone|everybody)\b(?!'s)"
+)
 REFERRAL = _rx(
-    r"\b(i|we)('ve| have)? (always |often |strongly )?recommend(ed)?\b",
-    r"\b(got|convinced|brought|moved|switched|persuaded|converted|introduced) (all )?(my|our) "
-    r"(whole |entire )?(family|friends|wife|husband|partner|parents|mom|mum|dad|colleagues|"
-    r"contacts|team|kids|relatives|company)\b",
-    r"\b(my|our) (whole |entire )?(family|friends|team|company) (now )?"
-    r"(uses?|is on|are on|switched)\b",
-    r"\b(best|favou?rite|only) (messenger|messaging app|chat app|app)\b",
+    # bringing people over ("I convinced many people to switch", "got my family onto it")
+    r"\b(convinced|persuaded|converted|introduced|migrated|onboarded) "
+    r"((about|around|over|nearly) )?((many|most|all|several|enough|dozens of|\d+|a (lot|bunch) of|"
+    rf"lots of) )?((my|our) )?{PEOPLE}",
+    rf"\b(got|gotten|brought|switched) (all )?(my|our) (\w+ )?{PEOPLE}",
+    rf"\b(my|our) {PEOPLE} (now )?(uses?|is on|are on|switched|joined)\b",
+    rf"\b(told|tell|telling|asked|ask) ((all )?(my|our) (\w+ )?)?{PEOPLE} (also )?"
+    r"(to (use|try|install|switch|join|download|move)|about (it|the app|this app|\w+))\b",
+    # recommending it to others, not recommending a step ("I recommend restarting")
+    r"\b(i|we)('ve| have)? (always |often |strongly |highly )?(been )?recommend(ed|ing)? "
+    r"(it|this app|the app|\w+) to (my |all |every|friends|family|people|others|anyone)",
+    r"\b(best|favou?rite) (messenger|messaging app|chat app|app)\b",
+    r"\b(is|'s) (a )?(great|excellent|fantastic|wonderful|brilliant) "
+    r"(app|messenger|product|service)\b",
     r"\bi (really )?love (this app|the app|it)\b",
 )
 NOT_REFERRAL = _rx(
-    r"\b(would|will) (no longer|never|not|stop)\b", r"\bbut\b.*\b(miss|lack|need)", r"\?\s*$"
+    r"\b(would|will) (no longer|never|not|stop)\b",
+    r"\b(can't|cannot|can not|couldn't|could not|won't|wouldn't|don't|do not|haven't|never)"
+    r"( \w+){0,6} recommend",
+    r"\bbut\b.*\b(miss|lack|need)",
+    r"\?\s*$",
 )
 
 
-@signal("candor.referral.v1", kind="referral", roles={OPENER, COMMUNITY})
+@signal("candor.referral.v2", kind="referral", roles={OPENER, COMMUNITY})
 def referral(post: PostView) -> Finding | None:
     """A customer recommending the product or bringing others to it, unasked."""
     spans = _matching(post, REFERRAL, NOT_REFERRAL)
     return Finding("referral", True, 0.8, spans) if spans else None
+
+
+# Signals kept in modules of their own register when imported; importing them here means every
+# reader of REGISTRY (enrichment, its component keys, evaluation) sees them.
+from nlp import toxicity  # noqa: E402, F401

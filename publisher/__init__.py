@@ -8,7 +8,7 @@ for where releases go.
 
 from __future__ import annotations
 
-from publisher.publishing import PublishReport, publish, purge, rollback
+from publisher.publishing import PublishReport, ReleaseNotWritten, publish, purge, rollback
 from publisher.targets import LocalFolder, PublishTarget
 from publisher.validate import ReleaseInvalid
 
@@ -17,6 +17,7 @@ __all__ = [
     "PublishReport",
     "PublishTarget",
     "ReleaseInvalid",
+    "ReleaseNotWritten",
     "publish",
     "purge",
     "rollback",

@@ -10,12 +10,15 @@ release must stay under :data:`MAX_BYTES` (checked by the validator).
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
+from typing import Any
 
 SOURCE = Path(__file__).parent / "templates" / "static" / "embed.js"
 RELEASE_PATH = "embed.js"
 MAX_BYTES = 5 * 1024
+EXPERIMENTS_PLACEHOLDER = "/*experiments*/ {}"
 
 _BLOCK_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
@@ -34,6 +37,11 @@ def minify(source: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def embed_script() -> bytes:
-    """The minified ``embed.js`` every release carries."""
-    return minify(SOURCE.read_text("utf-8")).encode("utf-8")
+def embed_script(experiments: dict[str, Any] | None = None) -> bytes:
+    """The minified ``embed.js`` every release carries, knowing ``experiments`` (slug → split)."""
+    source = SOURCE.read_text("utf-8")
+    if EXPERIMENTS_PLACEHOLDER not in source:
+        raise RuntimeError(f"{SOURCE} lost its {EXPERIMENTS_PLACEHOLDER!r} placeholder")
+    # Slugs, names and numbers only (validated settings), and JSON is valid JavaScript.
+    data = json.dumps(experiments or {}, sort_keys=True, separators=(",", ":"))
+    return minify(source.replace(EXPERIMENTS_PLACEHOLDER, data)).encode("utf-8")

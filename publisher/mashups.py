@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
@@ -90,9 +91,17 @@ class ShownThread:
     opener: Byline | None = None
 
 
+class Shown(NamedTuple):
+    """An approved thread with what it can show, before it becomes a :class:`ShownThread`."""
+
+    thread: m.Thread
+    excerpts: tuple[Excerpt, ...]
+    solved: bool
+
+
 @dataclass(frozen=True)
 class MashUpView:
-    """One product page's content."""
+    """One product page's content; ``variant`` names an experiment's version ("" normally)."""
 
     product_id: int
     slug: str
@@ -100,10 +109,17 @@ class MashUpView:
     page: str | None
     referral_code: str
     threads: tuple[ShownThread, ...]
+    variant: str = ""
 
     @property
     def thread_ids(self) -> list[int]:
         return [t.thread_id for t in self.threads]
+
+    @property
+    def name_in_files(self) -> str:
+        """``acme-sync`` for the normal page, ``acme-sync.b`` for variant b (a dot is never in a
+        slug, so the two can never collide)."""
+        return f"{self.slug}.{self.variant}" if self.variant else self.slug
 
 
 def collect_mashups(session: Session, config: PublishConfig) -> list[MashUpView]:
@@ -120,14 +136,33 @@ def collect_mashup(
     decisions: dict[int, m.Review] | None = None,
 ) -> MashUpView:
     """One product's mash-up (possibly with no threads: the page then says so)."""
+    check_slug(product)
+    chosen = showable_threads(session, product, decisions, limit=config.per_page)
+    return mashup_view(session, product, chosen, config)
+
+
+def check_slug(product: m.Product) -> None:
+    """Raise :class:`InputError` unless the product's slug can name a file of the release."""
     if not SAFE_SLUG.match(product.slug):
         raise InputError(
             f"product {product.name!r} has slug {product.slug!r}, which cannot name a page: "
             "use lowercase letters, digits and hyphens"
         )
-    chosen: list[tuple[m.Thread, tuple[Excerpt, ...], bool]] = []
+
+
+def showable_threads(
+    session: Session,
+    product: m.Product,
+    decisions: dict[int, m.Review] | None = None,
+    limit: int | None = None,
+) -> list[Shown]:
+    """The product's approved threads that have something to show, best rank first.
+
+    limit (int | None): stop after this many; ``None`` for all (experiments rearrange them).
+    """
+    chosen: list[Shown] = []
     for candidate, review in approved_for_product(session, product.id, decisions):
-        if len(chosen) >= config.per_page:
+        if limit is not None and len(chosen) >= limit:
             break
         thread = candidate.thread
         if not is_web_url(thread.url):
@@ -137,9 +172,22 @@ def collect_mashup(
         if not excerpts:
             log.info("thread %s has no showable excerpt post; not shown", thread.id)
             continue
-        chosen.append((thread, excerpts, _is_solved(session, thread.id)))
+        chosen.append(Shown(thread, excerpts, _is_solved(session, thread.id)))
+    return chosen
 
-    code = referral_code(product.slug, [thread.id for thread, _, _ in chosen])
+
+def mashup_view(
+    session: Session,
+    product: m.Product,
+    chosen: list[Shown],
+    config: PublishConfig,
+    variant: str = "",
+    experiment: str = "",
+) -> MashUpView:
+    """The :class:`MashUpView` showing ``chosen``, its links carrying its own referral code."""
+    code = referral_code(
+        product.slug, [shown.thread.id for shown in chosen], variant=variant, experiment=experiment
+    )
     threads = tuple(
         ShownThread(
             thread_id=thread.id,
@@ -155,7 +203,7 @@ def collect_mashup(
         for thread, excerpts, solved in chosen
     )
     page = product.page if is_web_url(product.page) else None
-    return MashUpView(product.id, product.slug, product.name, page, code, threads)
+    return MashUpView(product.id, product.slug, product.name, page, code, threads, variant)
 
 
 def _excerpts(

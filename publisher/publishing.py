@@ -16,12 +16,15 @@ folder ``publish.out`` (:class:`~publisher.targets.LocalFolder`).
 
 One publisher runs at a time (the CLI or one Airflow task); concurrent runs are not coordinated.
 Settings: ``publish.out``, ``publish.base_url``, ``publish.referral_param``, ``publish.per_page``,
-``publish.removal_contact``, ``publish.rankings_opt_out``.
+``publish.removal_contact``, ``publish.rankings_opt_out``, ``publish.experiments`` (variant
+mash-ups: :mod:`publisher.variants`; one ``MashUp`` row per variant, ``variant`` set),
+``pilot_contributors`` (the pilot group's ranking on the contributors page).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,21 +32,58 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corpus import models as m
-from corpus.errors import InputError
+from corpus.errors import CandorError, InputError
 from corpus.models import utcnow
 from corpus.settings import Settings
 from corpus.store import Store
 from publisher import releases
 from publisher.mashups import MashUpView, collect_mashups
-from publisher.rankings import rank_contributors
+from publisher.rankings import (
+    TOP,
+    pilot_convention,
+    rank_changes,
+    rank_contributors,
+    rank_pilot,
+    ranks_before,
+)
 from publisher.render import Microsite, content_hash, render_site
 from publisher.targets import LocalFolder, PublishTarget
 from publisher.validate import ReleaseInvalid, validate_release
+from publisher.variants import collect_variants, embed_config
 
 CURRENT = "current"
 SUPERSEDED = "superseded"
 ROLLED_BACK = "rolled-back"
 PURGED = "purged"
+
+
+class ReleaseNotWritten(CandorError):
+    """The release could not be written (disk full, file too large, no permission).
+
+    What was written of it is removed, and ``current`` still serves the previous release.
+    """
+
+    @classmethod
+    def because(cls, label: str, target: PublishTarget, exc: OSError) -> ReleaseNotWritten:
+        where = f" ({exc.filename})" if exc.filename else ""
+        served = target.current_label()
+        still = f"release {served} is still served" if served else "nothing is published yet"
+        return cls(
+            f"cannot write release {label} to {target!r}: {exc.strerror or exc}{where}. "
+            f"Is the disk full? Nothing of it was kept; {still}"
+        )
+
+
+@contextmanager
+def _writing(target: PublishTarget, label: str) -> Iterator[None]:
+    """Turn a failed write into :class:`ReleaseNotWritten`, removing what was written first."""
+    try:
+        yield
+    except OSError as exc:
+        target.remove_leftovers()
+        if target.has(label) and target.current_label() != label:
+            target.delete(label)
+        raise ReleaseNotWritten.because(label, target, exc) from exc
 
 
 @dataclass(frozen=True)
@@ -77,8 +117,8 @@ def publish(store: Store, settings: Settings, target: PublishTarget | None = Non
         report.changed, report.release   # (True, "20240501T120000Z-1a2b3c4d")
 
     Raises :class:`~publisher.validate.ReleaseInvalid` if the rendered site fails validation
-    (the release is discarded and ``current`` is untouched). ``target`` defaults to
-    :func:`default_target`.
+    (the release is discarded and ``current`` is untouched), and :class:`ReleaseNotWritten`
+    if the disk is full (likewise). ``target`` defaults to :func:`default_target`.
     """
     target = target or default_target(settings)
     config = settings.publish
@@ -86,15 +126,28 @@ def publish(store: Store, settings: Settings, target: PublishTarget | None = Non
 
     with store.session() as session:
         mashups = collect_mashups(session, config)
+        variants = collect_variants(session, config)
+        community = rank_contributors(session, config.rankings_opt_out, top=None)
+        pilot = rank_pilot(session, settings.pilot_contributors, config.rankings_opt_out)
+        since, before = ranks_before(session)
         site = Microsite(
-            rankings=rank_contributors(session, config.rankings_opt_out),
+            rankings=community[:TOP],
             removal_contact=config.removal_contact,
             per_page=config.per_page,
             referral_param=config.referral_param,
+            pilot_rankings=pilot,
+            community_ranks={f"{r.venue}/{r.author.username}": r.rank for r in community},
+            pilot_convention=pilot_convention(settings.pilot_contributors),
+            experiments=embed_config(config.experiments),
+            changes_since=since,
+            community_changes=rank_changes(
+                community[:TOP], {k: v["rank"] for k, v in before.items()}
+            ),
+            pilot_changes=rank_changes(pilot, {k: v["pilot_rank"] for k, v in before.items()}),
         )
         current = _current(session)
         taken = set(session.scalars(select(m.Release.label)))
-    files = render_site(mashups, config.base_url, site)
+    files = render_site(mashups, config.base_url, site, variants)
     digest = content_hash(files)
     pages, threads = len(mashups), sum(len(mashup.threads) for mashup in mashups)
     served = _served_path(settings, target)
@@ -107,22 +160,30 @@ def publish(store: Store, settings: Settings, target: PublishTarget | None = Non
         return PublishReport(current.label, False, pages, threads, served)
 
     label = releases.release_label(digest, utcnow(), taken | target.labels())
-    staged = target.stage(label, files)
+    with _writing(target, label):
+        staged = target.stage(label, files)
     try:
-        validate_release(staged, [mashup.slug for mashup in mashups])
+        validate_release(
+            staged,
+            [mashup.slug for mashup in mashups],
+            [variant.name_in_files for variant in variants],
+        )
     except ReleaseInvalid:
         target.discard(staged)
         raise
-    location = target.commit(staged)
+    with _writing(target, label):
+        location = target.commit(staged)
 
     try:
         with store.session() as session:
-            _record(session, label, location, digest, mashups)
+            _record(session, label, location, digest, [*mashups, *variants])
             target.switch(label)
-    except BaseException:
+    except BaseException as exc:
         # Nothing recorded it and nothing serves it: the folder would only confuse a reader.
         if target.current_label() != label:
             target.discard(Path(location))
+        if isinstance(exc, OSError):
+            raise ReleaseNotWritten.because(label, target, exc) from exc
         raise
     return PublishReport(label, True, pages, threads, served)
 
@@ -207,7 +268,8 @@ def _served_path(settings: Settings, target: PublishTarget) -> Path:
 def _record(
     session: Session, label: str, folder: str, digest: str, mashups: list[MashUpView]
 ) -> None:
-    """The new release becomes current, the old one superseded, with one MashUp per product."""
+    """The new release becomes current, the old one superseded, with one MashUp per product
+    and one per experiment variant."""
     for old in session.scalars(select(m.Release).where(m.Release.status == CURRENT)):
         old.status = SUPERSEDED
     release = m.Release(label=label, path=folder, status=CURRENT, content_hash=digest)
@@ -219,6 +281,7 @@ def _record(
             product_id=mashup.product_id,
             thread_ids=mashup.thread_ids,
             referral_code=mashup.referral_code,
+            variant=mashup.variant,
         )
         for mashup in mashups
     )

@@ -17,22 +17,38 @@ Ties are broken by accepted answers, then thanks, then helpful replies, then use
 named in ``settings.publish.rankings_opt_out`` (case-insensitive, any venue) is left out, and so
 is anyone with a score of zero. Only the first :data:`TOP` are shown. The formula is printed on
 the rankings page (:data:`WEIGHTS`), so the page always says how it was computed.
+
+The **pilot group** (``pilot_contributors``: a username suffix such as ``-acme``, or a list of
+usernames; :func:`is_pilot`) gets its own ranking, :func:`rank_pilot`: the same formula, ranked
+among pilot members only, counting their replies whatever their role (a pilot member is often
+staff). Opted-out people are removed *before* ranking, so no rank is skipped and no count on the
+page includes them.
+
+**Change over time**: the page compares each rank with the contributor snapshot
+(``candor snapshot``, scope ``contributor``) taken at least :data:`CHANGE_DAYS` days before the
+newest one (:func:`ranks_before`), and says which date that is. Without such a snapshot it
+shows no change column.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from corpus import models as m
+from corpus.metrics import CONTRIBUTOR_SCOPE
+from corpus.settings import PilotConfig
 from publisher.mashups import Byline
 
 TOP = 50
+CHANGE_DAYS = 7
 COMMUNITY = "community"
+STAFF = "staff"
 WEIGHTS = {"accepted_answers": 3, "thanks_received": 2, "helpful_replies": 1}
 
 
@@ -128,6 +144,83 @@ def rank_contributors(
             rows if top is None else rows[:top], start=1
         )
     ]
+
+
+def is_pilot(username: str, pilot: PilotConfig) -> bool:
+    """True when ``username`` belongs to the pilot group (suffix or list, case-insensitive)."""
+    name = username.lower()
+    if pilot.username_suffix and name.endswith(pilot.username_suffix.lower()):
+        return True
+    return name in {u.lower() for u in pilot.usernames}
+
+
+def rank_pilot(
+    session: Session, pilot: PilotConfig, opt_out: Iterable[str] = (), top: int | None = TOP
+) -> list[ContributorRank]:
+    """The pilot group ranked among themselves (``rank`` is the place within the group)."""
+    members = [
+        row
+        for row in rank_contributors(session, opt_out, top=None, roles=(COMMUNITY, STAFF))
+        if is_pilot(row.author.username, pilot)
+    ]
+    ranked = [replace(row, rank=place) for place, row in enumerate(members, start=1)]
+    return ranked if top is None else ranked[:top]
+
+
+def pilot_convention(pilot: PilotConfig) -> str:
+    """How the page describes who is in the pilot group, e.g. "usernames ending in -acme"."""
+    parts = []
+    if pilot.username_suffix:
+        parts.append(f"usernames ending in “{pilot.username_suffix}”")
+    if pilot.usernames:
+        parts.append("members the company named")
+    return " and ".join(parts)
+
+
+def ranks_before(
+    session: Session, days: int = CHANGE_DAYS
+) -> tuple[datetime | None, dict[str, dict[str, int | None]]]:
+    """The contributor snapshot taken ``days`` or more before the newest one.
+
+    Returns its date and ``venue/username`` → ``{"rank": …, "pilot_rank": …}``; ``(None, {})``
+    when there is none yet.
+    """
+    dates = sorted(
+        session.scalars(
+            select(m.MetricSnapshot.taken_at)
+            .where(m.MetricSnapshot.scope == CONTRIBUTOR_SCOPE)
+            .distinct()
+        )
+    )
+    earlier = [d for d in dates if d <= dates[-1] - timedelta(days=days)]
+    if not earlier:
+        return None, {}
+    rows = session.scalars(
+        select(m.MetricSnapshot).where(
+            m.MetricSnapshot.scope == CONTRIBUTOR_SCOPE, m.MetricSnapshot.taken_at == earlier[-1]
+        )
+    )
+    return earlier[-1], {
+        row.key: {"rank": row.metrics.get("rank"), "pilot_rank": row.metrics.get("pilot_rank")}
+        for row in rows
+    }
+
+
+def rank_changes(
+    rows: Sequence[ContributorRank], before: Mapping[str, int | None]
+) -> dict[str, str]:
+    """``venue/username`` → places gained since ``before``: ``"+2"``, ``"−1"``, ``"="`` or
+    ``"new"`` (not ranked then)."""
+    changes = {}
+    for row in rows:
+        key = f"{row.venue}/{row.author.username}"
+        then = before.get(key)
+        if then is None:
+            changes[key] = "new"
+        else:
+            gained = then - row.rank
+            changes[key] = f"+{gained}" if gained > 0 else f"−{-gained}" if gained < 0 else "="
+    return changes
 
 
 def _thanked_authors(session: Session, community: set[int]) -> list[int]:

@@ -2,7 +2,8 @@
 
 A code names the product page and the set of threads it showed, ``{slug}-{hash}``: the same
 threads give the same code in every release, so analytics can follow one mash-up over time, and
-a changed selection gets a new code. The parameter name is ``settings.publish.referral_param``.
+a changed selection gets a new code. Each variant of an experiment has its own code. The
+parameter name is ``settings.publish.referral_param``.
 """
 
 from __future__ import annotations
@@ -14,14 +15,21 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 CODE_HASH_CHARS = 8
 
 
-def referral_code(slug: str, thread_ids: Iterable[int]) -> str:
+def referral_code(
+    slug: str, thread_ids: Iterable[int], variant: str = "", experiment: str = ""
+) -> str:
     """``referral_code("signal-desktop", [12, 3])`` → ``"signal-desktop-<8 hex>"``.
 
-    The ids are sorted first: a new ranking of the same threads is still the same mash-up.
+    The ids are sorted first: a new ranking of the same threads is still the same mash-up. An
+    experiment's variant gets ``{slug}-{variant}-<8 hex>``, the hash covering the experiment and
+    variant too: two variants showing the same threads still carry different codes, and a new
+    experiment never reuses an old one's codes.
     """
     joined = ",".join(str(i) for i in sorted(set(thread_ids)))
-    digest = hashlib.sha256(joined.encode("ascii")).hexdigest()[:CODE_HASH_CHARS]
-    return f"{slug}-{digest}"
+    if variant:
+        joined = f"{experiment}:{variant}:{joined}"
+    digest = hashlib.sha256(joined.encode("utf-8")).hexdigest()[:CODE_HASH_CHARS]
+    return f"{slug}-{variant}-{digest}" if variant else f"{slug}-{digest}"
 
 
 def with_referral(url: str, param: str, code: str) -> str:

@@ -15,6 +15,8 @@ Files of a release::
     fragments/{slug}.html       the mash-up <section> alone (with its JSON-LD), for a
                                 server-side include or for embed.js
     fragments/{slug}.json       the same mash-up as data
+    fragments/{slug}.{v}.html   variant v of an experiment on that page (and .json), which
+                                embed.js picks per page request (publisher/variants.py)
     embed.js                    the one-tag embed script (publisher/embed.py)
     static/candor.css           the mash-up stylesheet (scoped; embed.js adds it to a page)
     static/site.css             page-wide rules of Candor's own pages
@@ -24,8 +26,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -108,6 +110,15 @@ class Microsite:
     removal_contact: str | None = None
     per_page: int = 5
     referral_param: str = "cnd"
+    pilot_rankings: Sequence[ContributorRank] = ()
+    # "venue/username" → place in the whole community, beside each pilot member's pilot rank.
+    community_ranks: Mapping[str, int] = field(default_factory=dict)
+    pilot_convention: str = ""
+    experiments: Mapping[str, Any] = field(default_factory=dict)
+    # Rank changes ("+2", "−1", "=", "new") per "venue/username" since the snapshot of that date.
+    changes_since: datetime | None = None
+    community_changes: Mapping[str, str] = field(default_factory=dict)
+    pilot_changes: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def removal_contact_label(self) -> str:
@@ -116,9 +127,15 @@ class Microsite:
 
 
 def render_site(
-    mashups: list[MashUpView], base_url: str, site: Microsite | None = None
+    mashups: list[MashUpView],
+    base_url: str,
+    site: Microsite | None = None,
+    variants: Sequence[MashUpView] = (),
 ) -> dict[str, bytes]:
-    """Every file of a release, keyed by its path relative to the release folder."""
+    """Every file of a release, keyed by its path relative to the release folder.
+
+    ``variants`` are experiments' versions of product mash-ups: fragments only, no page.
+    """
     env = environment()
     site = site or Microsite()
     base = base_url.rstrip("/")
@@ -129,14 +146,20 @@ def render_site(
         "removal_contact": site.removal_contact,
         "removal_contact_label": site.removal_contact_label,
         "rankings": list(site.rankings),
-        "show_venue": len({row.venue for row in site.rankings}) > 1,
+        "pilot_rankings": list(site.pilot_rankings),
+        "community_ranks": site.community_ranks,
+        "pilot_convention": site.pilot_convention,
+        "changes_since": site.changes_since,
+        "community_changes": site.community_changes,
+        "pilot_changes": site.pilot_changes,
+        "show_venue": len({row.venue for row in [*site.rankings, *site.pilot_rankings]}) > 1,
         "weights": WEIGHTS,
         "top": TOP,
     }
     files: dict[str, str | bytes] = {
         STYLESHEET: (TEMPLATES / STYLESHEET).read_bytes(),
         SITE_STYLESHEET: (TEMPLATES / SITE_STYLESHEET).read_bytes(),
-        embed.RELEASE_PATH: embed.embed_script(),
+        embed.RELEASE_PATH: embed.embed_script(dict(site.experiments)),
     }
     for href, _, title in SITE_PAGES:
         files[href] = _page(
@@ -150,8 +173,12 @@ def render_site(
             mashups=mashups,
             **common,
         )
-    for mashup in mashups:
+    for mashup in [*mashups, *variants]:
         section = mashup_section(env, mashup)
+        files[f"fragments/{mashup.name_in_files}.html"] = section + "\n"
+        files[f"fragments/{mashup.name_in_files}.json"] = mashup_json(mashup)
+        if mashup.variant:
+            continue
         files[f"products/{mashup.slug}.html"] = _page(
             env,
             "product.html",
@@ -164,8 +191,6 @@ def render_site(
             mashup=mashup,
             **common,
         )
-        files[f"fragments/{mashup.slug}.html"] = section + "\n"
-        files[f"fragments/{mashup.slug}.json"] = mashup_json(mashup)
     return {
         path: content if isinstance(content, bytes) else content.encode("utf-8")
         for path, content in sorted(files.items())
@@ -187,6 +212,7 @@ def mashup_data(mashup: MashUpView) -> dict[str, Any]:
     return {
         "product": {"slug": mashup.slug, "name": mashup.name, "page": mashup.page},
         "referral_code": mashup.referral_code,
+        **({"variant": mashup.variant} if mashup.variant else {}),
         "note": NOTE if mashup.threads else None,
         "threads": [
             {

@@ -107,12 +107,17 @@ def scan(html: str) -> _PageScan:
     return page
 
 
-def validate_release(folder: Path, slugs: Iterable[str]) -> None:
-    """Raise :class:`ReleaseInvalid` unless ``folder`` holds a complete, safe release."""
+def validate_release(folder: Path, slugs: Iterable[str], variants: Iterable[str] = ()) -> None:
+    """Raise :class:`ReleaseInvalid` unless ``folder`` holds a complete, safe release.
+
+    slugs: the product pages; variants: experiment fragments (``acme-sync.b``), no page.
+    """
     problems: list[str] = []
+    slugs = list(slugs)
     pages = [href for href, _, _ in SITE_PAGES] + [f"products/{slug}.html" for slug in slugs]
-    fragments = [f"fragments/{slug}.html" for slug in slugs]
-    for relative in pages + fragments + [f"fragments/{slug}.json" for slug in slugs]:
+    names = [*slugs, *variants]
+    fragments = [f"fragments/{name}.html" for name in names]
+    for relative in pages + fragments + [f"fragments/{name}.json" for name in names]:
         if not (folder / relative).is_file():
             problems.append(f"{relative}: missing")
     for relative in pages:

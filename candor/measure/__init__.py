@@ -36,7 +36,7 @@ def snapshot(settings: Settings, taken_at: datetime | None = None) -> dict[str, 
 
 
 def import_csv(settings: Settings, kind: str, path: Path) -> ImportReport:
-    """Import a ``gsc``, ``social`` or ``orders`` CSV file as snapshots (see ``imports``)."""
+    """Import a ``gsc``, ``social``, ``orders`` or ``views`` CSV file as snapshots (``imports``)."""
     from candor.measure.imports import import_file
     from candor.stages import open_store
 
@@ -55,7 +55,7 @@ def weekly_report(settings: Settings, since: datetime, fmt: str) -> str:
     store = open_store(settings)
     try:
         with store.session() as session:
-            report: Any = build_report(session, since)
+            report: Any = build_report(session, since, settings.publish.experiments)
         return render(report, fmt)
     finally:
         store.dispose()

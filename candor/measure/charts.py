@@ -1,9 +1,10 @@
-"""Line charts over time as plain SVG, drawn on the server: no script, no network, no style.
+"""Line and bar charts as plain SVG, drawn on the server: no script, no network, no style.
 
 :func:`line_chart` takes key → dated values and returns an ``<svg>`` string with presentation
 attributes only (the studio's Content-Security-Policy forbids inline styles), a ``<title>`` per
 point for hover text, and ``role="img"`` with an accessible label. Every chart is shown beside a
-table of the same numbers, so nothing is only visible as a line.
+table of the same numbers, so nothing is only visible as a line. :func:`bar_chart` draws
+grouped horizontal bars the same way (the pilot-planning report).
 """
 
 from __future__ import annotations
@@ -92,3 +93,55 @@ def line_chart(title: str, lines: dict[str, list[Point]], invert: bool = False) 
 
 def _fmt(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
+
+
+def bar_chart(title: str, groups: dict[str, dict[str, float | None]]) -> str:
+    """An SVG chart of horizontal bars: one row per group (label → series → value), one bar
+    per series in it, a legend when there are several series. Missing values draw no bar."""
+    label = escape(title)
+    names = list(dict.fromkeys(s for series in groups.values() for s in series))
+    values = [v for series in groups.values() for v in series.values() if v is not None]
+    if not values:
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}: no data" '
+            f'viewBox="0 0 {WIDTH} 60" width="{WIDTH}" height="60" class="chart">'
+            f'<text x="8" y="34" fill="#555" font-size="13">No data.</text></svg>'
+        )
+    high = max(max(values), 0) or 1
+    left, bar, gap = 230, 12, 8
+    inner_w = WIDTH - left - PAD_RIGHT - 40
+    legend = 18 if len(names) > 1 else 0
+    height = PAD_TOP + legend + len(groups) * (len(names) * bar + gap) + 8
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{label}" '
+        f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" class="chart">',
+        f"<title>{label}</title>",
+    ]
+    for index, name in enumerate(names if legend else []):
+        colour, lx = PALETTE[index % len(PALETTE)], PAD_LEFT + index * 160
+        parts.append(
+            f'<rect x="{lx}" y="{PAD_TOP - 8}" width="10" height="10" fill="{colour}"/>'
+            f'<text x="{lx + 14}" y="{PAD_TOP + 1}" font-size="11" fill="#222">'
+            f"{escape(name[:24])}</text>"
+        )
+    y = PAD_TOP + legend
+    for group, series in groups.items():
+        parts.append(
+            f'<text x="{left - 6}" y="{y + len(names) * bar / 2 + 4:.1f}" text-anchor="end" '
+            f'font-size="11" fill="#222">{escape(group[:38])}</text>'
+        )
+        for index, name in enumerate(names):
+            value = series.get(name)
+            if value is not None:
+                width = max(inner_w * max(value, 0) / high, 1)
+                parts.append(
+                    f'<rect x="{left}" y="{y}" width="{width:.1f}" height="{bar - 2}" '
+                    f'fill="{PALETTE[index % len(PALETTE)]}"><title>{escape(group)} '
+                    f"{escape(name)}: {_fmt(value)}</title></rect>"
+                    f'<text x="{left + width + 4:.1f}" y="{y + bar - 3}" font-size="10" '
+                    f'fill="#333">{_fmt(value)}</text>'
+                )
+            y += bar
+        y += gap
+    parts.append("</svg>")
+    return "".join(parts)

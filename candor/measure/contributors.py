@@ -24,19 +24,9 @@ from sqlalchemy.orm import Session
 
 from corpus import models as m
 from corpus.settings import PilotConfig
-from publisher.rankings import COMMUNITY, ContributorRank, rank_contributors
+from publisher.rankings import ContributorRank, is_pilot, rank_contributors, rank_pilot
 
-CONTRIBUTOR_SCOPE = "contributor"
-STAFF = "staff"
 MENTION = re.compile(r"(?<![\w@/.])@([A-Za-z0-9_][A-Za-z0-9_.\-]*[A-Za-z0-9_]|[A-Za-z0-9_])")
-
-
-def is_pilot(username: str, pilot: PilotConfig) -> bool:
-    """True when ``username`` belongs to the pilot group (suffix or list, case-insensitive)."""
-    name = username.lower()
-    if pilot.username_suffix and name.endswith(pilot.username_suffix.lower()):
-        return True
-    return name in {u.lower() for u in pilot.usernames}
 
 
 def contributor_key(venue: str, username: str) -> str:
@@ -94,15 +84,10 @@ def contributor_figures(
     for rank in rank_contributors(session, opt_out, top=None):
         key = contributor_key(rank.venue, rank.author.username)
         rows[key] = {**_row(rank), "rank": rank.rank, "pilot": False, "pilot_rank": None}
-    pilot_ranks = [
-        r
-        for r in rank_contributors(session, opt_out, top=None, roles=(COMMUNITY, STAFF))
-        if is_pilot(r.author.username, pilot)
-    ]
-    for position, rank in enumerate(pilot_ranks, start=1):
+    for rank in rank_pilot(session, pilot, opt_out, top=None):
         key = contributor_key(rank.venue, rank.author.username)
         row = rows.setdefault(key, {**_row(rank), "rank": None})
-        row.update(pilot=True, pilot_rank=position)
+        row.update(pilot=True, pilot_rank=rank.rank)
         if row["rank"] is None:  # a staff member: their points as the pilot ranking counts them
             row.update(_row(rank))
     said, liked = mentions(session), _likes(session)

@@ -14,6 +14,12 @@ the row's ``date`` (midnight UTC):
   came without one), ``amount`` (0 when absent) and ``kind`` (``order`` or ``signup``). Columns:
   ``order_id`` (or ``id``), ``date``, ``referral`` (or ``publish.referral_param``, e.g. ``cnd``),
   optional ``amount`` and ``kind``.
+- ``views`` → scope ``views``, key ``{slug}.{variant}`` (or ``{slug}`` for the normal mash-up),
+  metrics ``product``, ``variant``, ``requests``: how often the static host served a mash-up
+  fragment, the page requests of an experiment's variants. Columns: ``date``, ``path`` (or
+  ``url``, ``page``: ``…/fragments/{slug}.{variant}.html``), ``requests`` (or ``hits``,
+  ``views``, ``count``). Rows for the same fragment and day are added up (a log summary split
+  by status code).
 
 A bad file is rejected whole with an :class:`~corpus.errors.InputError` naming the file, the row
 (the header is row 1, as a spreadsheet counts) and the column; nothing of it is stored.
@@ -23,11 +29,13 @@ Importing the same rows again replaces them (same scope, key and date), so re-im
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import delete
 
@@ -35,8 +43,10 @@ from corpus import models as m
 from corpus.errors import InputError
 from corpus.store import Store
 
-KINDS = ("gsc", "social", "orders")
-SCOPES = {"gsc": "search", "social": "social", "orders": "orders"}
+KINDS = ("gsc", "social", "orders", "views")
+SCOPES = {"gsc": "search", "social": "social", "orders": "orders", "views": "views"}
+# A mash-up fragment of a release: fragments/{slug}.html or fragments/{slug}.{variant}.html.
+FRAGMENT = re.compile(r"(?:^|/)fragments/([a-z0-9][a-z0-9-]*)(?:\.([a-z0-9][a-z0-9-]*))?\.html$")
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,11 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("referral", ("ref", "referral_code")),
         Column("amount", ("value", "revenue"), required=False),
         Column("kind", ("type",), required=False),
+    ),
+    "views": (
+        Column("date"),
+        Column("path", ("url", "page")),
+        Column("requests", ("hits", "views", "count")),
     ),
 }
 
@@ -222,10 +237,21 @@ def _orders(row: _Row) -> tuple[str, dict[str, Any]]:
     }
 
 
+def _views(row: _Row) -> tuple[str, dict[str, Any]]:
+    path = urlsplit(row.text("path")).path
+    found = FRAGMENT.search(path)
+    if not found:
+        raise row.error("path", f"{path!r} is not a mash-up fragment (fragments/SLUG.VARIANT.html)")
+    slug, variant = found.group(1), found.group(2) or ""
+    key = f"{slug}.{variant}" if variant else slug
+    return key, {"product": slug, "variant": variant, "requests": row.number("requests", True)}
+
+
 PARSERS: dict[str, Callable[[_Row], tuple[str, dict[str, Any]]]] = {
     "gsc": _gsc,
     "social": _social,
     "orders": _orders,
+    "views": _views,
 }
 
 
@@ -239,7 +265,20 @@ def read_file(
     for row in _rows(path, kind, referral_param):
         key, metrics = PARSERS[kind](row)
         rows.append((row.day(), key[:300], metrics))
-    return rows
+    return _add_up_views(rows) if kind == "views" else rows
+
+
+def _add_up_views(
+    rows: list[tuple[datetime, str, dict[str, Any]]],
+) -> list[tuple[datetime, str, dict[str, Any]]]:
+    """One row per fragment and day, its requests the sum of the file's rows for them."""
+    merged: dict[tuple[datetime, str], dict[str, Any]] = {}
+    for taken_at, key, metrics in rows:
+        if (taken_at, key) in merged:
+            merged[(taken_at, key)]["requests"] += metrics["requests"]
+        else:
+            merged[(taken_at, key)] = dict(metrics)
+    return [(taken_at, key, metrics) for (taken_at, key), metrics in merged.items()]
 
 
 def import_file(store: Store, path: Path, kind: str, referral_param: str = "cnd") -> ImportReport:

@@ -4,13 +4,15 @@
 DAG) and returns sections of rows; :func:`render` writes them as Markdown, a self-contained HTML
 page, or one CSV (a ``section`` column first). Sections: per product (newest figures and the
 change since the first snapshot on or after ``since``), per venue, the community and pilot
-rankings with rank changes, search positions, social mentions, and sales per mash-up.
+rankings with rank changes, search positions, social mentions, sales per mash-up, and each
+configured experiment's variants with the difference from the baseline and its interval.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from html import escape
@@ -19,12 +21,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from candor.measure.experiments import attributed_sales
+from candor.measure.experiments import attributed_sales, experiment_results
 from candor.measure.snapshots import latest, ranking, snapshot_dates
 from corpus import models as m
 from corpus.metrics import CATEGORY_SCOPE, GROUP_METRICS, PRODUCT_SCOPE, VENUE_SCOPE
+from corpus.settings import ExperimentConfig
 
 FORMATS = ("md", "html", "csv")
+LINK = re.compile(r"^https?://[^\s\"'<>]+$")
 
 
 @dataclass
@@ -193,8 +197,58 @@ def _sales_section(session: Session, since: datetime) -> Section:
     return section
 
 
-def build_report(session: Session, since: datetime) -> Report:
-    """Every section of the report, from snapshots taken on or after ``since`` (and the newest)."""
+EXPERIMENT_COLUMNS = [
+    "experiment",
+    "product",
+    "variant",
+    "page requests",
+    "orders",
+    "conversion",
+    "difference",
+    "95% CI",
+    "verdict",
+]
+
+
+def experiment_section(
+    session: Session, experiments: list[ExperimentConfig], since: datetime | None = None
+) -> Section:
+    """One row per variant: requests, orders, rate, difference from the first variant, interval.
+
+    The studio's dashboard shows the same section (with ``since`` None: everything imported).
+    """
+    section = Section("Experiments (variant mash-ups)", EXPERIMENT_COLUMNS)
+    for r in experiment_results(session, experiments, since):
+        c = r.comparison
+        section.rows.append(
+            [
+                r.experiment,
+                r.product,
+                r.variant,
+                r.requests,
+                r.orders,
+                "" if r.rate is None else f"{r.rate:.2%}",
+                "" if c is None else f"{c.difference:+.2%}",
+                "" if c is None else c.interval,
+                r.note if c is None else c.verdict,
+            ]
+        )
+    section.note = (
+        "Conversion = orders carrying the variant's referral code ÷ requests of its fragment; "
+        "each variant is compared with the first (Newcombe's interval; docs/metrics.md)."
+        if experiments
+        else "No experiment configured (publish.experiments)."
+    )
+    return section
+
+
+def build_report(
+    session: Session, since: datetime, experiments: list[ExperimentConfig] | None = None
+) -> Report:
+    """Every section of the report, from snapshots taken on or after ``since`` (and the newest).
+
+    experiments: the configured experiments (``settings.publish.experiments``) to report on.
+    """
     return Report(
         since,
         [
@@ -206,6 +260,7 @@ def build_report(session: Session, since: datetime) -> Report:
             _search_section(session, since),
             _social_section(session, since),
             _sales_section(session, since),
+            experiment_section(session, experiments or [], since),
         ],
     )
 
@@ -222,37 +277,62 @@ def render(report: Report, fmt: str) -> str:
     if fmt == "md":
         lines = [f"# Candor pilot report since {report.since:%Y-%m-%d}", ""]
         for section in report.sections:
-            lines += [f"## {section.title}", ""]
-            if section.note:
-                lines += [section.note, ""]
-            if section.rows:
-                lines.append("| " + " | ".join(section.columns) + " |")
-                lines.append("|" + " --- |" * len(section.columns))
-                lines += ["| " + " | ".join(_md(v) for v in row) + " |" for row in section.rows]
-                lines.append("")
+            lines += markdown_section(section)
         return "\n".join(lines)
     if fmt == "html":
-        body = [f"<h1>Candor pilot report since {report.since:%Y-%m-%d}</h1>"]
-        for section in report.sections:
-            body.append(f"<h2>{escape(section.title)}</h2>")
-            if section.note:
-                body.append(f"<p>{escape(section.note)}</p>")
-            if section.rows:
-                head = "".join(f'<th scope="col">{escape(c)}</th>' for c in section.columns)
-                rows = "".join(
-                    "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>"
-                    for row in section.rows
-                )
-                body.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
-        return (
-            '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
-            f"<title>Candor pilot report since {report.since:%Y-%m-%d}</title>"
-            "<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}</style></head><body>"
-            + "".join(body)
-            + "</body></html>\n"
-        )
+        title = f"Candor pilot report since {report.since:%Y-%m-%d}"
+        body = [f"<h1>{title}</h1>", *(html_section(section) for section in report.sections)]
+        return html_page(title, "".join(body))
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
+
+
+def markdown_section(section: Section) -> list[str]:
+    """A section as Markdown lines: heading, note, table (shared with the planning report)."""
+    lines = [f"## {section.title}", ""]
+    if section.note:
+        lines += [section.note, ""]
+    if section.rows:
+        lines.append("| " + " | ".join(section.columns) + " |")
+        lines.append("|" + " --- |" * len(section.columns))
+        lines += ["| " + " | ".join(_md(v) for v in row) + " |" for row in section.rows]
+        lines.append("")
+    return lines
+
+
+def html_section(section: Section) -> str:
+    """A section as HTML: heading, note, table (no inline style: the studio's CSP allows none)."""
+    parts = [f"<h2>{escape(section.title)}</h2>"]
+    if section.note:
+        parts.append(f"<p>{escape(section.note)}</p>")
+    if section.rows:
+        head = "".join(f'<th scope="col">{escape(c)}</th>' for c in section.columns)
+        rows = "".join(
+            "<tr>" + "".join(f"<td>{_html_cell(v)}</td>" for v in row) + "</tr>"
+            for row in section.rows
+        )
+        parts.append(
+            f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table></div>"
+        )
+    return "".join(parts)
+
+
+def _html_cell(value: Any) -> str:
+    """A cell's text, escaped; a web address becomes a link to it."""
+    text = escape(str(value))
+    return f'<a href="{text}">{text}</a>' if LINK.match(str(value)) else text
+
+
+def html_page(title: str, body: str) -> str:
+    """A self-contained HTML page around ``body`` (its one style sheet inline in the head)."""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title>"
+        "<style>body{font:14px system-ui,sans-serif;margin:2em}table{border-collapse:collapse}"
+        "td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}</style></head><body>"
+        + body
+        + "</body></html>\n"
+    )
 
 
 def _md(value: Any) -> str:

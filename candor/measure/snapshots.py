@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from candor.measure.contributors import CONTRIBUTOR_SCOPE, contributor_figures
+from candor.measure.contributors import contributor_figures
 from corpus import models as m
-from corpus.metrics import group_snapshot, replace_snapshot
+from corpus.metrics import CONTRIBUTOR_SCOPE, group_snapshot, replace_snapshot
 from corpus.settings import Settings
 from corpus.store import Store
 

@@ -2,7 +2,8 @@
 
 Authentication is the studio's session cookie (``POST /api/login``); every state-changing call
 sends the session's CSRF token in the ``X-CSRF-Token`` header. ``/api/login`` itself takes JSON
-only, which a cross-site form cannot send.
+only, which a cross-site form cannot send. Tools use an API token instead
+(``Authorization: Bearer …``, :mod:`candor.studio.tokens`): no cookie, no CSRF token.
 """
 
 from __future__ import annotations
@@ -10,12 +11,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from candor.studio import curation
 from candor.studio.app import Admin, Curator, Reader, context, viewer
-from candor.studio.searching import Query as SearchQuery
+from candor.studio.searching import SearchParams
 from candor.studio.security import (
     NotLoggedIn,
     Viewer,
@@ -24,6 +25,7 @@ from candor.studio.security import (
     csrf_token,
     start_session,
 )
+from candor.studio.tokens import create_token, describe, list_tokens, revoke_token
 from candor.studio.users import add_user, authenticate, update_user
 from corpus import models as m
 from corpus.errors import InputError
@@ -200,29 +202,11 @@ def decide_many(request: Request, body: BulkDecision, user: Curator) -> list[dic
 
 
 @router.get("/search")
-def search(
-    request: Request,
-    user: Reader,
-    q: str = "",
-    like: int | None = None,
-    product: Annotated[list[str] | None, Query()] = None,
-    category: Annotated[list[str] | None, Query()] = None,
-    venue: Annotated[list[str] | None, Query()] = None,
-    staff_involved: bool | None = None,
-    admission: bool | None = None,
-    resolved: bool | None = None,
-    since: str = "",
-    until: str = "",
-    size: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
+def search(request: Request, user: Reader, query: SearchParams) -> dict[str, Any]:
     """Full text (``q``), threads like a thread (``like``), or both (hybrid), with facets."""
     studio = context(request)
     if studio.searcher is None:
         raise InputError("the search index is not available; run `candor index`")
-    query = SearchQuery(
-        q, like, tuple(product or ()), tuple(category or ()), tuple(venue or ()),
-        staff_involved, admission, resolved, since, until, size,
-    )  # fmt: skip
     with studio.store.session() as session:
         found = studio.searcher.run(session, query)
     return {
@@ -353,3 +337,31 @@ def change_user(request: Request, username: str, body: UserChange, user: Admin) 
             details["password"] = "changed"
         curation.audit(session, user.username, "user.update", f"user:{username}", **details)
         return {"username": changed.username, "role": changed.role, "active": changed.active}
+
+
+class NewToken(BaseModel):
+    name: str = Field(description="What will use the token, e.g. 'CRM sync'.")
+    username: str = Field(description="The user the token acts as, with that user's role.")
+
+
+@router.get("/tokens")
+def tokens(request: Request, user: Admin) -> list[dict[str, Any]]:
+    """Every API token, newest first (never the token itself: only its hash is stored)."""
+    with context(request).store.session() as session:
+        return [describe(row, name) for row, name in list_tokens(session)]
+
+
+@router.post("/tokens", dependencies=CSRF, status_code=201)
+def create_api_token(request: Request, body: NewToken, user: Admin) -> dict[str, Any]:
+    """Make a token for a user; ``token`` is in this response only: store it now."""
+    with context(request).store.session() as session:
+        row, token = create_token(session, user.username, body.username, body.name)
+        return {**describe(row, body.username), "token": token}
+
+
+@router.delete("/tokens/{token_id}", dependencies=CSRF)
+def revoke_api_token(request: Request, token_id: int, user: Admin) -> dict[str, Any]:
+    """Revoke a token: requests with it get 401 from now on."""
+    with context(request).store.session() as session:
+        row, owner = revoke_token(session, user.username, token_id)
+        return describe(row, owner)

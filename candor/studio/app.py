@@ -25,20 +25,24 @@ from starlette.middleware.sessions import SessionMiddleware
 from candor.studio.curation import NotFound
 from candor.studio.searching import Searcher
 from candor.studio.security import (
+    SESSION,
+    SESSION_COOKIE,
+    Bearer,
     Forbidden,
     LoginLimiter,
     NotLoggedIn,
     TooManyAttempts,
     Viewer,
+    api_token,
     csrf_token,
 )
+from candor.studio.tokens import authenticate_token
 from corpus import models as m
 from corpus.errors import InputError, SourceUnreachable
 from corpus.settings import Settings
 from corpus.store import Store
 
 HERE = Path(__file__).parent
-SESSION_COOKIE = "candor_studio"
 log = logging.getLogger(__name__)
 
 # Pages: scripts and styles from the studio only; the preview frame is same-origin.
@@ -75,7 +79,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     ``store`` defaults to ``settings.store``, checked to be at the newest schema.
     """
-    from candor.studio import api, dashboard, pages
+    from candor.studio import api, dashboard, pages, planning
 
     if store is None:
         store = Store(settings.store)
@@ -104,8 +108,11 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
         description=(
             "The studio's JSON API. Log in with `POST /api/login` (or the login page): the "
             "session cookie authenticates, and every state-changing call sends the session's "
-            "CSRF token in the `X-CSRF-Token` header (`GET /api/session` returns it). Roles: "
-            "viewer reads, curator decides and publishes, admin also manages users."
+            "CSRF token in the `X-CSRF-Token` header (`GET /api/session` returns it). Other "
+            "tools send an API token instead, `Authorization: Bearer cnd_…` (made by "
+            "`candor user token NAME --user U` or an admin): it acts as its user, with the "
+            "user's role, and needs no CSRF token. Roles: viewer reads, curator decides and "
+            "publishes, admin also manages users and tokens."
         ),
         docs_url="/api/docs",
         redoc_url=None,
@@ -131,6 +138,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(dashboard.router)
+    app.include_router(planning.router)
     _handlers(app)
 
     return app
@@ -169,7 +177,13 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(NotLoggedIn)
     async def _login(request: Request, exc: NotLoggedIn) -> Response:
         if is_api(request):
-            return JSONResponse({"detail": "log in first"}, status_code=401)
+            return JSONResponse(
+                {"detail": str(exc) or "log in first"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"}
+                if "authorization" in request.headers
+                else None,
+            )
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
 
@@ -222,8 +236,19 @@ def context(request: Request) -> Studio:
     return request.app.state.studio
 
 
-def viewer(request: Request) -> Viewer:
-    """The logged-in user (a dependency); raises :class:`NotLoggedIn` otherwise."""
+def viewer(
+    request: Request,
+    credentials: Bearer = None,
+    _cookie: Annotated[str | None, Depends(SESSION)] = None,  # documents the session in OpenAPI
+) -> Viewer:
+    """The logged-in user (a dependency): by API token, else by session; or :class:`NotLoggedIn`."""
+    token = api_token(request, credentials)
+    if token is not None:
+        with context(request).store.session() as session:
+            user = authenticate_token(session, token)
+            if user is None:
+                raise NotLoggedIn("unknown or revoked API token")
+            return Viewer(user.id, user.username, user.role)
     uid = request.session.get("uid")
     if not uid:
         raise NotLoggedIn()

@@ -97,6 +97,8 @@ class CandidateView:
     title: str
     url: str
     venue: str
+    last_activity: datetime
+    """What the ``freshness`` part counts the thread's age from."""
     decision: str | None
     reason: str | None
     reviewer: str | None
@@ -115,7 +117,12 @@ class CandidateView:
             "rank": self.rank,
             "score": self.score,
             "parts": self.parts,
-            "thread": {"id": self.thread_id, "title": self.title, "url": self.url},
+            "thread": {
+                "id": self.thread_id,
+                "title": self.title,
+                "url": self.url,
+                "last_activity_at": self.last_activity.isoformat(),
+            },
             "venue": self.venue,
             "decision": self.decision,
             "reason": self.reason,
@@ -265,6 +272,7 @@ def candidate_views(
                 title=thread.title,
                 url=thread.url,
                 venue=venue,
+                last_activity=thread.last_activity_at or thread.created_at,
                 decision=review.decision if review else None,
                 reason=review.reason if review else None,
                 reviewer=review.reviewer if review else None,

@@ -3,8 +3,10 @@
 ``GET /dashboard`` filters by product, taxonomy category or venue (one at a time; all venues
 when none is chosen) and shows, from the snapshots (:mod:`candor.measure.snapshots`), a
 server-drawn SVG chart per metric with the same numbers in a table beside it, the community and
-pilot rankings with rank changes, and search positions over time (per page and query, narrowed
-to the chosen product's page). ``GET /dashboard.csv`` exports the chosen group's series.
+pilot rankings with rank changes, search positions over time (per page and query, narrowed
+to the chosen product's page), and every configured experiment's variants compared with the
+baseline (:func:`candor.measure.report.experiment_section`, over everything imported).
+``GET /dashboard.csv`` exports the chosen group's series.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from candor.measure.charts import line_chart
+from candor.measure.report import experiment_section
 from candor.measure.snapshots import Point, ranking, series
 from candor.studio.app import Reader, context, render
 from corpus import models as m
@@ -81,7 +84,8 @@ def dashboard(
 ) -> HTMLResponse:
     scope, key = _choice(product, category, venue)
     keys = [key] if key else None
-    with context(request).store.session() as session:
+    studio = context(request)
+    with studio.store.session() as session:
         lines_of = {metric: series(session, scope, metric, keys) for metric in CHARTED}
         page = None
         if product:
@@ -95,6 +99,7 @@ def dashboard(
         venues = list(session.scalars(select(m.Venue.name).order_by(m.Venue.name)))
         community = ranking(session)[:20]
         pilot = ranking(session, pilot=True)[:20]
+        experiments = experiment_section(session, studio.settings.publish.experiments)
     search_chart = Chart(
         "Search position over time (1 is the top)",
         Markup(line_chart("search position", dict(sorted(search.items())[:7]), invert=True)),
@@ -112,6 +117,7 @@ def dashboard(
         search_chart=search_chart,
         community=community,
         pilot=pilot,
+        experiments=experiments,
         categories=categories,
         venues=venues,
         product=product,

@@ -10,7 +10,7 @@ import mimetypes
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from candor.studio import curation
@@ -22,12 +22,13 @@ from candor.studio.app import (
     flash,
     render,
 )
-from candor.studio.searching import Query as SearchQuery
+from candor.studio.searching import SearchParams
 from candor.studio.security import (
     check_csrf,
     client_address,
     start_session,
 )
+from candor.studio.tokens import create_token, describe, list_tokens, revoke_token
 from candor.studio.users import ROLES, add_user, authenticate, update_user
 from corpus import models as m
 from corpus.errors import InputError
@@ -176,32 +177,7 @@ def bulk(
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_page(
-    request: Request,
-    user: Reader,
-    q: str = "",
-    like: int | None = None,
-    product: Annotated[list[str] | None, Query()] = None,
-    category: Annotated[list[str] | None, Query()] = None,
-    venue: Annotated[list[str] | None, Query()] = None,
-    staff_involved: bool | None = None,
-    admission: bool | None = None,
-    resolved: bool | None = None,
-    since: str = "",
-    until: str = "",
-) -> HTMLResponse:
-    query = SearchQuery(
-        text=q,
-        like=like,
-        products=tuple(product or ()),
-        categories=tuple(category or ()),
-        venues=tuple(venue or ()),
-        staff_involved=staff_involved,
-        admission=admission,
-        resolved=resolved,
-        since=since,
-        until=until,
-    )
+def search_page(request: Request, user: Reader, query: SearchParams) -> HTMLResponse:
     studio = context(request)
     if studio.searcher is None:
         return render(request, "search.html", user, query=query, results=None, unavailable=True)
@@ -305,11 +281,39 @@ def audit_page(
     return render(request, "audit.html", user, audit=found, actor=actor, action=action)
 
 
-@router.get("/users", response_class=HTMLResponse)
-def users_page(request: Request, user: Admin) -> HTMLResponse:
+def _users_page(request: Request, user: Admin, new_token: str | None = None) -> HTMLResponse:
     with context(request).store.session() as session:
         users = list(session.query(m.User).order_by(m.User.username))
-    return render(request, "users.html", user, users=users, roles=ROLES)
+        tokens = [describe(row, name) for row, name in list_tokens(session)]
+    return render(
+        request, "users.html", user, users=users, roles=ROLES, tokens=tokens, new_token=new_token
+    )
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users_page(request: Request, user: Admin) -> HTMLResponse:
+    return _users_page(request, user)
+
+
+@router.post("/users/tokens", dependencies=CSRF, response_class=HTMLResponse)
+def tokens_add(
+    request: Request,
+    user: Admin,
+    name: Annotated[str, Form()],
+    username: Annotated[str, Form()],
+) -> HTMLResponse:
+    """Make a token and show it in this answer only (no redirect: it is never stored in clear)."""
+    with context(request).store.session() as session:
+        _, token = create_token(session, user.username, username, name)
+    return _users_page(request, user, new_token=token)
+
+
+@router.post("/users/tokens/{token_id}/revoke", dependencies=CSRF)
+def tokens_revoke(request: Request, token_id: int, user: Admin) -> Response:
+    with context(request).store.session() as session:
+        row, owner = revoke_token(session, user.username, token_id)
+    flash(request, f"Token {token_id} ({row.name}, {owner}) revoked.")
+    return _redirect("/users")
 
 
 @router.post("/users", dependencies=CSRF)

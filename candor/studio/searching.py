@@ -9,8 +9,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
+from fastapi import Depends
+from fastapi import Query as Param
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -73,6 +75,33 @@ class Query:
             for k, v in values.items()
             if v not in (None, "", [])
         }
+
+
+def search_params(
+    q: str = "",
+    like: int | None = None,
+    product: Annotated[list[str] | None, Param()] = None,
+    category: Annotated[list[str] | None, Param()] = None,
+    venue: Annotated[list[str] | None, Param()] = None,
+    staff_involved: bool | None = None,
+    admission: bool | None = None,
+    resolved: bool | None = None,
+    since: Annotated[str, Param(description="First day, YYYY-MM-DD.")] = "",
+    until: Annotated[str, Param(description="Day after the last, YYYY-MM-DD.")] = "",
+    size: Annotated[int, Param(ge=1, le=100)] = 20,
+) -> Query:
+    """The query string of the search page and ``GET /api/search`` (a FastAPI dependency).
+
+    ``q`` is full text, ``like`` a thread id for "more like this" (both: hybrid); the others
+    filter, and their names are those :meth:`Query.params` writes into facet links.
+    """
+    return Query(
+        q, like, tuple(product or ()), tuple(category or ()), tuple(venue or ()),
+        staff_involved, admission, resolved, since, until, size,
+    )  # fmt: skip
+
+
+SearchParams = Annotated[Query, Depends(search_params)]
 
 
 def _day(text: str, name: str) -> datetime | None:

@@ -6,6 +6,9 @@
   user row is read on every request, so a deactivated user or a changed role counts at once.
 - Every state-changing request carries the session's CSRF token: the ``csrf_token`` field of a
   form, or the ``X-CSRF-Token`` header of an API call. Missing or wrong: 403.
+- Other tools call the JSON API with ``Authorization: Bearer <token>`` (:mod:`.tokens`) instead.
+  Such a request is authenticated by its token alone (the session cookie is ignored, and a
+  wrong token is a 401), so it needs no CSRF token: a cross-site page cannot set that header.
 - Failed logins are counted per (username, client IP) in memory: after
   ``studio.login_attempts`` failures within ``studio.login_window_seconds`` that pair gets 429
   until the window passes. Counts live in the process: a restart clears them, and each studio
@@ -20,14 +23,17 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Depends, Request
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from candor.studio.users import can
 from corpus import models as m
 
 CSRF_HEADER = "X-CSRF-Token"
 CSRF_FIELD = "csrf_token"
+SESSION_COOKIE = "candor_studio"
 
 
 class NotLoggedIn(Exception):
@@ -86,8 +92,35 @@ def csrf_token(request: Request) -> str:
     return token
 
 
-async def check_csrf(request: Request) -> None:
-    """A dependency of every state-changing route: the token must match the session's."""
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiToken",
+    description="An API token (`candor user token NAME --user U`): acts as that user, no CSRF "
+    "token needed.",
+)
+SESSION = APIKeyCookie(
+    name=SESSION_COOKIE,
+    auto_error=False,
+    scheme_name="session",
+    description="The session cookie `POST /api/login` sets; changes also need `X-CSRF-Token`.",
+)
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)]
+
+
+def api_token(request: Request, credentials: HTTPAuthorizationCredentials | None) -> str | None:
+    """The bearer token of an API call, else ``None`` (pages take none: they use the session)."""
+    if credentials is None or not request.url.path.startswith("/api/"):
+        return None
+    return credentials.credentials
+
+
+async def check_csrf(request: Request, credentials: Bearer) -> None:
+    """A dependency of every state-changing route: the token must match the session's.
+
+    Bearer requests are exempt: they carry no cookie a forged request could ride on.
+    """
+    if api_token(request, credentials) is not None:
+        return
     expected = request.session.get("csrf", "")
     given = request.headers.get(CSRF_HEADER, "")
     if not given and request.headers.get("content-type", "").startswith(

@@ -84,7 +84,12 @@ def open_index(settings: Settings, prefix: str | None = None) -> SearchIndex:
                 f"search: {settings.search} needs the Elasticsearch client: "
                 "install Candor with the `search` extra (pip install 'candor[search]')"
             ) from exc
-        return ElasticsearchIndex(settings.search, prefix=prefix or settings.search_prefix)
+        return ElasticsearchIndex(
+            settings.search,
+            prefix=prefix or settings.search_prefix,
+            retries=settings.search_retries,
+            backoff=settings.search_backoff_seconds,
+        )
     raise ConfigError(
         f"search: {settings.search!r} is neither 'local' nor an http(s) URL of Elasticsearch"
     )

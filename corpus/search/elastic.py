@@ -24,7 +24,7 @@ import functools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import numpy as np
 
@@ -132,13 +132,27 @@ class ElasticsearchIndex(SearchIndex):
 
     kind = "elasticsearch"
 
-    def __init__(self, url: str, prefix: str = "candor", timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str = "candor",
+        timeout: float = 30.0,
+        retries: int = 3,
+        backoff: float = 0.5,
+    ) -> None:
         from elasticsearch import Elasticsearch
+
+        from corpus.search.retries import BackoffTransport
 
         self.url = url
         self.alias = f"{prefix}-posts"
         self.template = f"{prefix}-posts"
-        self.es = Elasticsearch(url, request_timeout=timeout)
+        # The transport retries failed connections with backoff (corpus.search.retries).
+        self.es = Elasticsearch(
+            url, request_timeout=timeout, max_retries=0, transport_class=BackoffTransport
+        )
+        cast(BackoffTransport, self.es.transport).configure(retries, backoff)
+        self.retries = retries
         self._analyzer: str | None = None
 
     # -- set-up
@@ -154,7 +168,8 @@ class ElasticsearchIndex(SearchIndex):
     def _unreachable(self) -> SourceUnreachable:
         return SourceUnreachable(
             f"cannot reach Elasticsearch at {self.url}: is it running? "
-            "(set `search: local` in candor.yaml to use the local index)"
+            f"(tried {self.retries + 1} times, with backoff; the next run catches up; "
+            "set `search: local` in candor.yaml to use the local index)"
         )
 
     def analyzer(self) -> str:

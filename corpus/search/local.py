@@ -3,14 +3,18 @@
 No server to install: ``search: local`` (the default) keeps ``<store>.search.db`` next to a SQLite
 store (``<home>/candor-search.db`` for any other store). Text search is FTS5 with the Porter
 stemmer and BM25; kNN is exact brute force over every thread vector (a float32 matrix held in
-memory and re-read when the index changes); facets and counts are SQL ``GROUP BY`` queries.
+memory and re-read when the index changes). A search runs the full-text match once; its filters,
+facet counts and best post per thread are numpy work over the documents' columns
+(:mod:`corpus.search.columns`, also re-read when the index changes); the counts metrics need are
+SQL ``GROUP BY`` queries.
 
 Where it stops scaling (``benchmarks/search.py``, 2 cores, see ``benchmarks/report.md``): at 10k
 posts every query takes tens of milliseconds; at 100k posts (12k threads) full text is ~140 ms
-p50 / ~290 ms p95, because FTS5 ranks and counts every match, and hybrid ~400 ms. Brute-force
-kNN is exact and grows linearly (~20 ms for 12k thread vectors; a million vectors would need
-1.5 GB of RAM). SQLite also allows one writer at a time. Beyond ~100k posts, for concurrent
-users or more than one machine, use Elasticsearch.
+p50 / ~290 ms p95, because FTS5 ranks every match (BM25 of each matching post is what is left of
+a studio search, ``benchmarks/studio.py``: facets in SQL made it 5× slower), and hybrid ~400 ms.
+Brute-force kNN is exact and grows linearly (~20 ms for 12k thread vectors; a million vectors
+would need 1.5 GB of RAM). SQLite also allows one writer at a time. Beyond ~100k posts, for
+concurrent users or more than one machine, use Elasticsearch.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +44,7 @@ from corpus.search.base import (
     WriteCounts,
     unit_vector,
 )
+from corpus.search.columns import Columns
 
 SCHEMA_VERSION = "local.v1"
 _OPEN, _CLOSE = "\x02", "\x03"
@@ -104,6 +110,7 @@ class LocalIndex(SearchIndex):
         self.path = Path(path)
         self._db: sqlite3.Connection | None = None
         self._matrix: tuple[int, list[str], list[tuple[int, int, str]], np.ndarray] | None = None
+        self._columns_cache: tuple[int, Columns] | None = None
 
     # -- connection and schema
 
@@ -127,7 +134,7 @@ class LocalIndex(SearchIndex):
             inode = self.path.stat().st_ino
             if getattr(self, "_inode", inode) != inode:
                 self._db.close()
-                self._db, self._matrix = None, None
+                self._db, self._matrix, self._columns_cache = None, None, None
             self._inode = inode
 
     @staticmethod
@@ -158,7 +165,7 @@ class LocalIndex(SearchIndex):
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
-            self._db, self._matrix = None, None
+            self._db, self._matrix, self._columns_cache = None, None, None
 
     # -- writes
 
@@ -281,68 +288,48 @@ class LocalIndex(SearchIndex):
         match = _fts_query(text)
         if not match:
             return SearchResult([], 0, {})
-        where, params = _where(filters)
-        base = (
-            "FROM docs_fts JOIN docs ON docs.rowid = docs_fts.rowid "
-            f"WHERE docs_fts MATCH ? AND {where}"
+        # One full-text pass (BM25 of every match); filters, grouping and facets use columns.
+        cursor = self.db.execute(
+            "SELECT rowid, bm25(docs_fts) FROM docs_fts WHERE docs_fts MATCH ?", (match,)
         )
-        args = [match, *params]
-        # Rank first, then snippet only the hits: FTS5's auxiliary functions are costly per row.
-        ranked = f"SELECT docs.rowid AS rid, docs.thread_key AS tk, bm25(docs_fts) AS rank {base}"
+        found = np.fromiter(chain.from_iterable(cursor), dtype=np.float64).reshape(-1, 2)
+        columns = self._columns()
+        rowids = found[:, 0].astype(np.int64)
+        positions, known = columns.locate(rowids)
+        ranks = found[known, 1]
+        allowed = columns.allowed(filters)[positions]
+        positions, ranks = positions[allowed], ranks[allowed]
         if per_thread:
-            sql = (
-                f"SELECT rid, rank FROM (SELECT rid, rank, row_number() OVER (PARTITION BY tk "
-                f"ORDER BY rank, rid) AS n FROM ({ranked})) WHERE n = 1 ORDER BY rank, rid LIMIT ?"
-            )
-            total_sql = f"SELECT count(DISTINCT docs.thread_key) {base}"
+            best = columns.best_per_thread(positions, ranks)
+            total = len(best)
         else:
-            sql = f"SELECT rid, rank FROM ({ranked}) ORDER BY rank, rid LIMIT ?"
-            total_sql = f"SELECT count(*) {base}"
+            best = np.lexsort((columns.rowids[positions], ranks))
+            total = len(positions)
         hits = []
-        for rowid, rank in self.db.execute(sql, [*args, size]).fetchall():
+        for i in best[:size]:
             doc_id, key, thread_id, post_id, url, snip = self.db.execute(
                 "SELECT docs.doc_id, docs.thread_key, docs.thread_id, docs.post_id, docs.url, "
                 f"snippet(docs_fts, 0, '{_OPEN}', '{_CLOSE}', '…', 24) FROM docs_fts "
                 "JOIN docs ON docs.rowid = docs_fts.rowid "
                 "WHERE docs_fts MATCH ? AND docs.rowid = ?",
-                (match, rowid),
+                (match, int(columns.rowids[positions[i]])),
             ).fetchone()
-            hits.append(Hit(doc_id, key, thread_id, post_id, -float(rank), url, (_safe(snip),)))
-        total = self.db.execute(total_sql, args).fetchone()[0]
-        counted = self._facets(base, args) if facets else {}
+            hits.append(Hit(doc_id, key, thread_id, post_id, -float(ranks[i]), url, (_safe(snip),)))
+        counted = columns.facets(positions) if facets else {}
         return SearchResult(hits, total, counted)
 
-    def _facets(self, base: str, args: list[Any]) -> dict[str, dict[str, int]]:
-        matching = f"SELECT docs.rowid AS rid {base}"
-        joined = f"FROM docs d JOIN ({matching}) m ON m.rid = d.rowid"
-        result: dict[str, dict[str, int]] = {}
-        for facet, column in (("venue", "venue"), ("role", "role")):
-            result[facet] = dict(
-                self.db.execute(
-                    f"SELECT d.{column}, count(*) {joined} GROUP BY d.{column}",
-                    args,
-                ).fetchall()
-            )
-        lists = (("product", "products"), ("category", "categories"), ("signal", "signals"))
-        for facet, column in lists:
-            result[facet] = dict(
-                self.db.execute(
-                    f"SELECT j.value, count(*) {joined}, json_each(d.{column}) j GROUP BY j.value",
-                    args,
-                ).fetchall()
-            )
-        for facet in ("admission", "resolved", "staff_involved"):
-            rows = self.db.execute(
-                f"SELECT d.{facet}, count(*) {joined} GROUP BY d.{facet}",
-                args,
-            ).fetchall()
-            result[facet] = {("true" if value else "false"): n for value, n in rows}
-        return {k: {str(key): int(n) for key, n in v.items()} for k, v in result.items()}
+    def _generation(self) -> int:
+        """Bumped by every write: what the in-memory columns and vectors are cached by."""
+        return int(self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    def _columns(self) -> Columns:
+        generation = self._generation()
+        if self._columns_cache is None or self._columns_cache[0] != generation:
+            self._columns_cache = (generation, Columns.load(self.db))
+        return self._columns_cache[1]
 
     def _vectors(self) -> tuple[list[str], list[tuple[int, int, str]], np.ndarray]:
-        generation = int(
-            self.db.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()[0]
-        )
+        generation = self._generation()
         if self._matrix is None or self._matrix[0] != generation:
             rows = self.db.execute(
                 "SELECT v.thread_key, d.thread_id, d.post_id, d.doc_id, d.url, v.vector "

@@ -2,16 +2,26 @@
 
 It reads a forum the way Discourse's own client does, through its public JSON:
 
-1. ``/site.json`` for category names (subcategories as ``Parent / Child``);
+1. ``/site.json`` for category names (subcategories as ``Parent / Child``) and slugs;
 2. ``/latest.json?page=N``, following ``more_topics_url`` until the last page (or until
    ``max_threads`` topics were seen, or, in an incremental crawl, until it is sound to stop);
+   or, when ``categories`` limits the crawl, the listing of each of them,
+   ``/c/{slug}/{id}.json``, walked the same way;
 3. for each listed topic whose activity fingerprint differs from the one the corpus holds
    (``known``), ``/t/{id}.json``, which embeds the first posts;
 4. the posts it did not embed, through ``/t/{id}/posts.json?post_ids[]=…`` in chunks of
    ``post_chunk_size``, chained so a topic's posts travel in ``cb_kwargs`` until the last
    chunk is in.
 
-A thread is emitted only when all of its posts arrived. Bad input never stops the crawl: the
+A thread is emitted only when all of its posts arrived.
+
+**Categories.** A large forum can be crawled a few categories at a time (one Airflow task
+each): ``categories`` names them by id or slug, and only their listings are walked (a
+category's listing includes its subcategories' topics, as on Discourse). A name the forum does
+not know is counted (``candor/failed/unknown_category``) and leaves the listing incomplete. In a
+full crawl, only known threads whose stored category is in scope (``thread_categories``) are
+checked for deletion. The crawl's watermark then covers these categories only: see
+:mod:`crawlers.state`. Bad input never stops the crawl: the
 topic is logged as a warning with its URL and the reason, and counted.
 
 **Stopping early.** ``/latest`` is ordered by ``bumped_at``, newest first (pinned topics
@@ -34,7 +44,7 @@ full crawls, deletions) in :mod:`crawlers.spiders._base`. Stats of its own:
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -45,6 +55,7 @@ from twisted.python.failure import Failure
 from crawlers.discourse_mapping import (
     MAPPING_ERRORS,
     ListedTopic,
+    category_listings,
     category_names,
     chunked,
     decode_body,
@@ -102,6 +113,8 @@ class DiscourseSpider(CandorSpider):
         verify: Mapping[str, str] | None = None,
         api_key: str | None = None,
         api_username: str | None = None,
+        categories: Sequence[str] | None = None,
+        thread_categories: Mapping[str, str | None] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(
@@ -120,8 +133,12 @@ class DiscourseSpider(CandorSpider):
         if api_key:
             self.headers = {"Api-Key": api_key, "Api-Username": api_username or "system"}
         self.categories: dict[int, str] = {}
+        self.scope = [str(c) for c in categories or ()]
+        self.thread_categories = dict(thread_categories or {})
         self._seen: set[int] = set()
         self._pages: set[str] = set()
+        self._listings_open = 0
+        self._stopped_early = False
 
     async def start(self) -> AsyncIterator[Request]:
         """Read the category names, then begin at the first page of the listing."""
@@ -138,17 +155,23 @@ class DiscourseSpider(CandorSpider):
     def parse_site(self, response: Response) -> Iterator[Request]:
         """Keep the category names (ids stay when they cannot be read), then list topics."""
         try:
-            self.categories = category_names(
-                parse_json(decode_body(response.body, response.encoding, "site"), "site")
-            )
+            site = parse_json(decode_body(response.body, response.encoding, "site"), "site")
+            self.categories = category_names(site)
+            listings, unknown = category_listings(site, self.scope) if self.scope else ({}, [])
         except MAPPING_ERRORS as exc:
             self.logger.warning("No category names from %s: %s", response.url, exc)
-        yield self._listing_request(f"{self.base_url}/latest.json?page=0")
+            yield from self._start_listings(None)
+            return
+        for key in unknown:
+            self.listing_page_failed(
+                response.url, "unknown_category", f"the forum has no category {key!r}"
+            )
+        yield from self._start_listings(listings)
 
     def on_site_error(self, failure: Failure) -> Iterator[Request]:
         """Without ``/site.json`` (some forums hide it) threads keep category ids."""
         self.logger.warning("No category names: %s", failure.value)
-        yield self._listing_request(f"{self.base_url}/latest.json?page=0")
+        yield from self._start_listings(None)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         """Request every changed topic of a listing page, then the next page (or stop)."""
@@ -172,9 +195,8 @@ class DiscourseSpider(CandorSpider):
                 continue
             settled = settled and topic.pinned
             yield self._topic_request(topic.id, listed=topic)
-        seen = {str(topic_id) for topic_id in self._seen}
         if settled and self.since is not None and not self.full:
-            yield from self.listing_finished(seen, stopped_early=True)
+            yield from self._listing_walked(stopped_early=True)
             return
         # A page without topics, or a link back to a page already asked for,
         # would otherwise loop forever: listing requests bypass the dupefilter.
@@ -182,7 +204,7 @@ class DiscourseSpider(CandorSpider):
             if not self.limit_reached(len(self._seen)):
                 yield self._listing_request(next_url)
             return
-        yield from self.listing_finished(seen)
+        yield from self._listing_walked()
 
     def parse_topic(self, response: Response, listed: ListedTopic | None) -> Iterator[Any]:
         """Emit the thread if the topic embedded every post, else fetch the rest.
@@ -251,6 +273,39 @@ class DiscourseSpider(CandorSpider):
         return self._topic_request(int(source_id), listed=None)
 
     # -- helpers ---------------------------------------------------------------
+
+    def _start_listings(self, listings: Mapping[int, str] | None) -> Iterator[Request]:
+        """Begin at ``/latest``, or at each category's listing when the crawl is scoped."""
+        if not self.scope:
+            paths = ["/latest.json"]
+        elif listings is None:
+            self.listing_page_failed(
+                f"{self.base_url}/site.json",
+                "unknown_category",
+                "categories are named in /site.json, which could not be read",
+            )
+            return
+        else:
+            paths = sorted(listings.values())
+            names = [self.categories.get(category_id, "") for category_id in listings]
+            self.verify = {
+                source_id: url
+                for source_id, url in (
+                    self.verify if self.verify is not None else dict.fromkeys(self.known)
+                ).items()
+                if _in_categories(self.thread_categories.get(source_id), names)
+            }
+        self._listings_open = len(paths)
+        for path in paths:
+            yield self._listing_request(f"{self.base_url}{path}?page=0")
+
+    def _listing_walked(self, stopped_early: bool = False) -> Iterator[Request]:
+        """One listing is walked; when every one is, the crawl's listing is complete."""
+        self._listings_open -= 1
+        self._stopped_early = self._stopped_early or stopped_early
+        if self._listings_open == 0:
+            seen = {str(topic_id) for topic_id in self._seen}
+            yield from self.listing_finished(seen, stopped_early=self._stopped_early)
 
     def _request(self, url: str, callback: Any, **kwargs: Any) -> Request:
         """A request to the forum, with the API credentials when configured."""
@@ -321,3 +376,8 @@ class DiscourseSpider(CandorSpider):
         if self.since is None or topic.last_activity_at is None:
             return False
         return topic.last_activity_at < self.since - CLOCK_SKEW
+
+
+def _in_categories(name: str | None, scope: Sequence[str]) -> bool:
+    """True if a thread's stored category is one of ``scope`` or a subcategory of one."""
+    return name is not None and any(name == n or name.startswith(f"{n} / ") for n in scope)

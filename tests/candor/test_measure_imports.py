@@ -7,16 +7,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from candor.measure.experiments import (
-    assign_variant,
-    attributed_sales,
-    compare_rates,
-    wilson_interval,
-)
+from candor.measure.experiments import attributed_sales, compare_rates, wilson_interval
 from candor.measure.imports import import_file
 from corpus import models as m
 from corpus.errors import InputError
 from corpus.store import Store
+from publisher.variants import assign_variant
 
 GSC = """Date,Query,Page,Clicks,Impressions,CTR,Position
 2026-01-05,signal desktop link,https://example.com/desktop,12,400,3%,4.2
@@ -56,6 +52,14 @@ def test_measure_import_gsc_stores_dated_rows_once(store: Store, tmp_path: Path)
         ("orders", "id,date,cnd,amount\n1,2026-01-05,a-1,-3\n", "row 2, column 'amount'"),
         ("orders", "id,date,cnd\n1,2026-01-05\n", "row 2: 2 values for 3 columns"),
         ("orders", "", "row 1: empty file"),
+        ("views", "date,path\n", "row 1 (header): missing column 'requests'"),
+        (
+            "views",
+            "date,path,hits\n2026-01-05,/proof/fragments/acme-sync.b.html,9\n"
+            "2026-01-05,/proof/index.html,40\n",
+            "row 3, column 'path': '/proof/index.html' is not a mash-up fragment",
+        ),
+        ("views", "date,url,views\n2026-01-05,/fragments/a.b.html,1.5\n", "row 2, column 'req"),
     ],
 )
 def test_measure_import_rejects_bad_files_naming_row_and_column(

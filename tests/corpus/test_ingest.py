@@ -57,6 +57,16 @@ def test_ingest_edit_updates_post_and_keeps_hash_history(
         assert third.deleted_at is not None
 
 
+def test_ingest_an_answer_accepted_later_changes_the_thread(
+    store: Store, thread_record: Factory
+) -> None:
+    record = thread_record()
+    save(store, record)
+    posts = list(record.posts)
+    posts[1] = posts[1].model_copy(update={"is_accepted_answer": True})
+    assert save(store, record.model_copy(update={"posts": tuple(posts)})) is Change.CHANGED
+
+
 def test_ingest_fingerprints_let_a_crawl_skip_unchanged_threads(
     store: Store, thread_record: Factory
 ) -> None:

@@ -57,6 +57,8 @@ def start_child(settings: Settings, workdir: Path) -> subprocess.Popen[bytes]:
                 "run_id": run_id,
                 "user_agent": "CandorTest/1",
                 "autothrottle": False,
+                # Batches of two threads, so kills land before, inside and after commits.
+                "scrapy_settings": {"CANDOR_WRITE_BATCH_THREADS": 2},
             }
         ),
         encoding="utf-8",

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from nlp.select import ThreadEvidence
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from candor import stages
+from corpus import models as m
+from corpus.ingest import ensure_venue, save_thread
+from corpus.settings import Settings, VenueConfig
+from corpus.store import Store
+from nlp.select import ThreadEvidence, freshness, select_candidates
+from tests.conftest import make_thread
 
 
 def evidence(**counts: float) -> ThreadEvidence:
@@ -35,3 +47,101 @@ def test_select_excerpt_starts_with_the_opener_and_skips_pitches() -> None:
         {"post_id": 9, "part": "gratitude"},
     ]
     assert thread.excerpt_post_ids(opener_post_id=1) == [1, 5, 9]
+
+
+def test_select_freshness_halves_the_score_every_half_life() -> None:
+    assert freshness(4.0, age_days=365, half_life_days=365) == -2.0
+    assert freshness(4.0, age_days=730, half_life_days=365) == -3.0
+    assert freshness(4.0, age_days=730, half_life_days=0) == 0.0  # 0 turns decay off
+    assert freshness(-1.0, age_days=730, half_life_days=365) == 0.0  # never rises to zero
+
+
+def test_select_freshness_is_a_named_part_counted_from_the_last_activity() -> None:
+    thread = evidence(admission=1, resolved=1)
+    thread.last_activity = datetime(2025, 1, 1, 18, 30, tzinfo=UTC)
+    assert thread.score(date(2026, 1, 1), half_life_days=365) == (
+        2.5,
+        {"admission": 3.0, "resolved": 2.0, "freshness": -2.5},
+    )
+    assert thread.score(date(2026, 1, 1), half_life_days=0) == thread.score()
+
+
+def save(store: Store, source_id: str, last_activity: datetime, resolved: bool = True) -> int:
+    """A thread about acme-sync whose opener thanks for the fix (and is resolved)."""
+    with store.session() as s:
+        venue = ensure_venue(s, VenueConfig(name="acme", url="https://forum.acme.example"))
+        record = make_thread(source_id).model_copy(
+            update={"created_at": last_activity, "last_activity_at": last_activity}
+        )
+        save_thread(s, venue, record)
+        thread = s.scalar(select(m.Thread).where(m.Thread.source_id == source_id))
+        assert thread is not None
+        thanks = thread.posts[-1]
+        for subject, subject_id, kind, value, proof in (
+            ("thread", thread.id, "products", [{"slug": "acme-sync", "mentions": 1}], []),
+            ("thread", thread.id, "resolved", resolved, []),
+            ("post", thanks.id, "gratitude", True, [{"post_id": thanks.id, "start": 0, "end": 7}]),
+        ):
+            s.add(
+                m.Annotation(
+                    subject=subject,
+                    subject_id=subject_id,
+                    thread_id=thread.id,
+                    kind=kind,
+                    value=value,
+                    score=1.0,
+                    component=f"test.{kind}.v1",
+                    input_hash="0" * 64,
+                    evidence=proof,
+                )
+            )
+        return thread.id
+
+
+def candidates(store: Store) -> list[tuple[int, dict[str, float], list[dict[str, object]]]]:
+    """The active candidates in rank order: (thread id, score parts, evidence)."""
+    with store.session() as s:
+        rows = s.execute(
+            select(m.Candidate.thread_id, m.Candidate.parts, m.Candidate.evidence)
+            .where(m.Candidate.active)
+            .order_by(m.Candidate.rank)
+        )
+        return [tuple(row) for row in rows]
+
+
+@pytest.fixture
+def acme(make_settings: Callable[..., Settings]) -> Callable[..., tuple[Settings, Store]]:
+    def build(**select_config: float) -> tuple[Settings, Store]:
+        settings = make_settings(
+            products=[{"name": "Acme Sync", "slug": "acme-sync"}], select=select_config
+        )
+        stages.init(settings)
+        return settings, Store(settings.store)
+
+    return build
+
+
+def test_select_ranks_an_older_thread_below_an_equally_good_newer_one(acme) -> None:
+    settings, store = acme(freshness_half_life_days=180)
+    old = save(store, "old", datetime(2024, 6, 1, tzinfo=UTC))
+    new = save(store, "new", datetime(2025, 11, 28, tzinfo=UTC))
+    select_candidates(store, settings.select, today=date(2025, 12, 1))
+    (first, first_parts, _), (second, second_parts, second_evidence) = candidates(store)
+    assert (first, second) == (new, old)
+    assert first_parts == {"resolved": 2.0, "gratitude": 0.5, "freshness": -0.029}
+    assert second_parts["freshness"] == -2.197  # 548 days: about three half-lives
+    assert second_evidence[-1] == {
+        "part": "freshness",
+        "last_activity_at": "2024-06-01",
+        "age_days": 548,
+        "half_life_days": 180.0,
+    }
+    assert select_candidates(store, settings.select, today=date(2025, 12, 1)).changed == 0
+
+
+def test_select_quality_bar_counts_before_freshness(acme) -> None:
+    settings, store = acme(min_score=2.0, freshness_half_life_days=30)
+    old = save(store, "old", datetime(2020, 1, 1, tzinfo=UTC))
+    save(store, "unresolved", datetime(2025, 11, 30, tzinfo=UTC), resolved=False)
+    select_candidates(store, settings.select, today=date(2025, 12, 1))
+    assert [c[0] for c in candidates(store)] == [old]  # 2.5 before decay; 0.5 is below

@@ -51,6 +51,11 @@ def test_signals_gratitude_ignores_politeness(text: str) -> None:
     assert "gratitude" not in kinds(view(text))
 
 
+def test_signals_gratitude_reads_curly_apostrophes() -> None:
+    text = "I\u2019m so grateful, you\u2019re a lifesaver."
+    assert kinds(view(text))["gratitude"] == [text]
+
+
 def test_signals_gratitude_not_in_the_opening_post() -> None:
     assert "gratitude" not in kinds(view("Thanks to everyone who built this app.", OPENER, 1))
 
@@ -62,8 +67,32 @@ def test_signals_solved_confirmation_only_from_the_opener() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        (
+            "Never mind, I fixed it by allowing microphone access. The app never asked.",
+            "Never mind, I fixed it by allowing microphone access.",
+        ),
+        ("Finally found the solution: the VPN blocked the push service.", None),
+        ("I was finally able to re-register with the new SIM.", None),
+        ("Just wanted to close the thread by saying it worked.", None),
+        ("Debug log attached.\nNow it\u2019s working fine!", "Now it\u2019s working fine!"),
+    ],
+)
+def test_signals_solved_confirmation_when_the_opener_fixed_it(
+    text: str, evidence: str | None
+) -> None:
+    assert kinds(view(text, OPENER))["solved_confirmation"] == [evidence or text]
+
+
+@pytest.mark.parametrize(
     "text",
-    ["That didn't work, still the same error.", "I will try that tomorrow.", "Has it been fixed?"],
+    [
+        "That didn't work, still the same error.",
+        "I will try that tomorrow.",
+        "Has it been fixed?",
+        "I still haven\u2019t found a solution.",
+    ],
 )
 def test_signals_solved_confirmation_ignores_negation_and_plans(text: str) -> None:
     assert "solved_confirmation" not in kinds(view(text, OPENER))
@@ -76,6 +105,12 @@ def test_signals_solved_confirmation_ignores_negation_and_plans(text: str) -> No
         "We broke this in 7.1 when we changed the sync code.",
         "Good catch! We'll get a fix out in the next beta.",
         "This was caused by a recent change to the notification service.",
+        "Sorry about that, we\u2019ll have it fixed in 7.2.",
+        "I\u2019m able to reproduce this. We\u2019ll take a look.",
+        "There was an issue that made the beta crash in the background.",
+        "We\u2019ve seen the same internally and are investigating.",
+        "We\u2019re working on fixing the slow startup.",
+        "We changed the swipe gesture, and the next beta will address this issue.",
     ],
 )
 def test_signals_admission_from_staff_owning_a_fault(text: str) -> None:
@@ -95,6 +130,12 @@ def test_signals_admission_from_staff_owning_a_fault(text: str) -> None:
             "release_note",
         ),
         ("Open Settings > Chats and turn on link previews.", "answer"),
+        (
+            "We\u2019re releasing the 7.30 beta soon. Join the beta group here.\n"
+            "Complete list of new commits since 7.29.",
+            "release_note",
+        ),
+        ("3 posts were merged into an existing topic: Beta feedback for 7.30", "other"),
     ],
 )
 def test_signals_staff_post_kinds_that_are_not_admissions(text: str, kind: str) -> None:
@@ -105,6 +146,32 @@ def test_signals_staff_post_kinds_that_are_not_admissions(text: str, kind: str) 
 
 def test_signals_admission_never_for_customers() -> None:
     assert "admission" not in kinds(view("That's a bug on our side, we broke it.", COMMUNITY))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I convinced about 30 people to switch from WhatsApp.",
+        "I\u2019ve been recommending it to everyone and even got my family members onto it.",
+        "It took a while, but I\u2019ve gotten my close friends to use it.",
+    ],
+)
+def test_signals_referral_from_customers_bringing_people(text: str) -> None:
+    assert kinds(view(text))["referral"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I recommend restarting the phone before you try again.",
+        "I can\u2019t in good conscience recommend it to my family until backups work.",
+        "I was told by everyone that there was no way to fix it.",
+        "I\u2019ve got family and friends who might move if this goes through.",
+        "I asked my wife to call me and the call never rang.",
+    ],
+)
+def test_signals_referral_ignores_advice_and_refusals(text: str) -> None:
+    assert "referral" not in kinds(view(text))
 
 
 def test_signals_registry_names_are_versioned() -> None:

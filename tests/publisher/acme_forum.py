@@ -283,7 +283,7 @@ def _post(forum: Forum, key: str, number: int, **values: object) -> None:
         s.execute(update(m.Post).where(m.Post.id == forum.posts[(key, number)]).values(**values))
 
 
-def _judge(forum: Forum, key: str, number: int, kind: str, value: object) -> None:
+def judge(forum: Forum, key: str, number: int, kind: str, value: object) -> None:
     """Set what enrichment would judge of a post (its role, gratitude)."""
     with forum.store.session() as s:
         post_id = forum.posts[(key, number)]
@@ -320,20 +320,20 @@ def build_helpers(forum: Forum) -> Forum:
         deleted_posts=(6,),
     )
     for key, community in (("q1", (2, 3)), ("q2", (2, 4, 5, 6))):
-        _judge(forum, key, 1, "role", "opener")
+        judge(forum, key, 1, "role", "opener")
         for number in community:
-            _judge(forum, key, number, "role", "community")
-    _judge(forum, "q1", 4, "role", "opener")
-    _judge(forum, "q2", 3, "role", "opener")
+            judge(forum, key, number, "role", "community")
+    judge(forum, "q1", 4, "role", "opener")
+    judge(forum, "q2", 3, "role", "opener")
     _post(forum, "q1", 2, is_accepted_answer=True, likes=3)
     _post(forum, "q1", 3, likes=1)
     _post(forum, "q1", 4, reply_to_number=2)
-    _judge(forum, "q1", 4, "gratitude", True)
+    judge(forum, "q1", 4, "gratitude", True)
     _post(forum, "q1", 5, likes=5)
     _post(forum, "q2", 3, reply_to_number=2)
-    _judge(forum, "q2", 3, "gratitude", True)
+    judge(forum, "q2", 3, "gratitude", True)
     _post(forum, "q2", 4, reply_to_number=2)
-    _judge(forum, "q2", 4, "gratitude", True)
+    judge(forum, "q2", 4, "gratitude", True)
     _post(forum, "q2", 5, likes=2)
     _post(forum, "q2", 6, likes=4)
     return forum

@@ -101,26 +101,26 @@ class Servers:
     shop: str
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    home = tmp_path_factory.mktemp("browser")
+def publish_acme(home: Path, **values: Any) -> Path:
+    """Publish the Acme corpus with its helpers into ``home``; ``values`` are settings."""
     store = Store(f"sqlite:///{home / 'corpus.db'}")
     store.migrate()
     build_helpers(build_acme(Forum(store)))
-    settings = load_settings(
-        None,
-        home=home,
-        taxonomy=TAXONOMY,
-        store=store.url,
-        publish={
-            "out": home / "site",
-            "base_url": "https://acme.example/proof",
-            "removal_contact": "mailto:privacy@acme.example",
-        },
-    )
+    settings = load_settings(None, home=home, taxonomy=TAXONOMY, store=store.url, **values)
     report = publish(store, settings)
     store.dispose()
-    yield Site(report.path)
+    return report.path
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    home = tmp_path_factory.mktemp("browser")
+    publish_options = {
+        "out": home / "site",
+        "base_url": "https://acme.example/proof",
+        "removal_contact": "mailto:privacy@acme.example",
+    }
+    yield Site(publish_acme(home, publish=publish_options))
 
 
 def _serve(handler: Any) -> tuple[ThreadingHTTPServer, str]:

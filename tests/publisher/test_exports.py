@@ -14,6 +14,7 @@ def test_exports_public_api_is_explicit() -> None:
         "PublishReport",
         "PublishTarget",
         "ReleaseInvalid",
+        "ReleaseNotWritten",
         "publish",
         "purge",
         "rollback",

@@ -280,6 +280,7 @@ def enrich(s: object, thread: m.Thread, spec: Spec, seed: int) -> None:
     note("thread", thread.id, "resolved", spec.resolved)
     staff = any(role == "staff" for _, role, _, _, _ in spec.posts)
     note("thread", thread.id, "staff_involved", staff)
+    thread.enriched_at = m.utcnow()
     s.add(
         m.Embedding(
             subject="thread",

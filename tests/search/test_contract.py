@@ -151,6 +151,7 @@ def test_search_sync_is_idempotent_and_incremental(
         )
         assert text is not None
         text.text = "Dark mode please, my eyes hurt at midnight."
+        s.get_one(m.Thread, ids["dark-mode"]).enriched_at = m.utcnow()
     report = sync_index(store, synced)
     assert (report.threads_indexed, report.posts_indexed) == (1, 2)
     assert threads_of(synced.search("midnight").hits) == [key("dark-mode")]

@@ -25,12 +25,12 @@ from tests.studio import corpus
 
 def make_studio_settings(home: Path, **values: object) -> Settings:
     values.setdefault("store", f"sqlite:///{home / 'corpus.db'}")
+    values.setdefault("select", {"min_score": 0.0})
     return load_settings(
         None,
         home=home,
         taxonomy=TAXONOMY,
         products=corpus.PRODUCTS,
-        select={"min_score": 0.0},
         publish={"out": home / "site", "base_url": "https://acme.example/proof"},
         studio={"secret_key": "test-secret-" + "x" * 32, "login_attempts": 3},
         **values,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,6 +14,7 @@ from corpus import models as m
 from corpus.settings import Settings
 from corpus.store import Store
 from tests.studio import corpus
+from tests.studio.conftest import make_studio_settings
 
 Login = Callable[[TestClient, str], str]
 
@@ -365,3 +367,18 @@ def test_api_is_documented_by_openapi(client: TestClient) -> None:
         "/api/users",
     } <= paths
     assert not any(p.startswith(("/queue", "/compose")) for p in paths)  # pages stay out
+
+
+def test_api_candidate_explains_its_freshness(tmp_path: Path) -> None:
+    settings = make_studio_settings(
+        tmp_path, select={"min_score": 0.0, "freshness_half_life_days": 365}
+    )
+    corpus.build(settings)  # the invented threads are from March 2024: over a year old
+    with TestClient(create_app(settings)) as client:
+        client.post("/api/login", json={"username": "vic", "password": corpus.PASSWORD})
+        first = client.get("/api/queue/acme-sync").json()["candidates"][0]
+        page = client.get("/queue/acme-sync").text
+    assert first["parts"]["freshness"] < 0
+    assert first["score"] == pytest.approx(sum(first["parts"].values()), abs=0.01)
+    assert first["thread"]["last_activity_at"].startswith("2024-03-0")
+    assert "last active 2024-03-0" in page

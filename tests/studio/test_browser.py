@@ -208,3 +208,27 @@ def test_browser_keyboard_only(browser: Any, served: Served) -> None:
     _shot(page, "keyboard-desktop")
     assert page.errors == []  # type: ignore[attr-defined]
     page.context.close()
+
+
+@pytest.mark.parametrize("device", WIDTHS)
+def test_browser_admin_makes_and_revokes_an_api_token(
+    browser: Any, served: Served, device: str
+) -> None:
+    page = _page(browser, WIDTHS[device])
+    _login(page, served.url, "ada")
+    page.goto(f"{served.url}/users")
+    page.fill("#token-name", "CRM sync")
+    page.select_option("#token-user", "cai")
+    page.click("text=Make a token")
+    token = page.locator("#new-token").inner_text()
+    assert token.startswith("cnd_")
+    _not_wider_than_viewport(page)
+    _shot(page, f"users-token-{device}")
+    page.goto(f"{served.url}/users")
+    assert page.locator("#new-token").count() == 0  # shown once
+    page.get_by_role("button", name="Revoke token 1 (CRM sync)").click()
+    page.wait_for_selector(".flash")
+    assert "revoked" in page.locator(".flash").inner_text()
+    _not_wider_than_viewport(page)
+    assert page.errors == []  # type: ignore[attr-defined]
+    page.context.close()

@@ -11,8 +11,11 @@ from fastapi.testclient import TestClient
 
 from candor.measure.imports import import_file
 from candor.measure.snapshots import take_snapshots
-from corpus.settings import Settings
+from candor.studio import create_app
+from corpus.settings import ExperimentConfig, Settings, VariantConfig
 from corpus.store import Store
+from publisher import publish
+from tests.candor.test_measure_experiments import import_traffic
 from tests.studio.test_browser import (  # noqa: F401  (fixtures)
     Served,
     _login,
@@ -78,3 +81,30 @@ def test_dashboard_renders_charts_in_chromium(browser: Any, served: Served, tmp_
     assert page.locator("svg.chart polyline").count() >= 1  # a line over two snapshots
     _shot(page, "dashboard")
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_dashboard_compares_experiment_variants(
+    studio_settings: Settings,
+    built: dict[str, int],
+    login: Callable[[TestClient, str], str],
+    tmp_path: Any,
+) -> None:
+    experiment = ExperimentConfig(
+        name="sync-order",
+        product="acme-sync",
+        variants=[VariantConfig(name="a"), VariantConfig(name="b")],
+    )
+    publishing = studio_settings.publish.model_copy(update={"experiments": [experiment]})
+    settings = studio_settings.model_copy(update={"publish": publishing})
+    store = Store(settings.store)
+    publish(store, settings)
+    import_traffic(store, tmp_path, {"a": 2000, "b": 2000}, {"a": 40, "b": 66})
+    store.dispose()
+
+    with TestClient(create_app(settings), follow_redirects=False) as client:
+        login(client, "cai")
+        page = client.get("/dashboard").text
+
+    section = page.split('id="experiments"')[1]
+    assert "<td>sync-order</td><td>acme-sync</td><td>a</td><td>2000</td><td>40</td>" in section
+    assert "<td>+0.30% to +2.32%</td><td>b converts better than a</td>" in section

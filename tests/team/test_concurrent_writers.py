@@ -25,7 +25,7 @@ from corpus import models as m
 from corpus.settings import Settings, load_settings
 from corpus.store import Store
 from corpus.taxonomy import load_taxonomy
-from nlp.enrich import config_fingerprint, pending_threads
+from nlp.enrich import enrichment_key, pending_threads
 from tests.conftest import TAXONOMY
 from tests.studio import corpus as studio_corpus
 from tests.team.conftest import forum_venue, write_config
@@ -84,9 +84,9 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], log: Path) -> None
 
 
 def pending(settings: Settings, store: Store) -> int:
-    fingerprint = config_fingerprint(settings, load_taxonomy(settings.taxonomy))
+    key = enrichment_key(settings, load_taxonomy(settings.taxonomy))
     with store.session() as session:
-        return len(pending_threads(session, fingerprint))
+        return len(pending_threads(session, key))
 
 
 def test_concurrent_crawls_enrich_and_approvals_lose_nothing(

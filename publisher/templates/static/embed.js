@@ -7,9 +7,16 @@
    dependencies, no cookies (credentials "omit"), no request to any other host than the one
    embed.js came from. When the page already holds the mash-up (included server-side, which
    also works without JavaScript) it does nothing. Published minified as embed.js in every
-   release (publisher/embed.py); this file is the source. */
+   release (publisher/embed.py); this file is the source.
+
+   When the product runs an experiment, it fetches fragments/SLUG.VARIANT.html instead: the
+   variant is picked from the page's address (origin + path) and the current slot of
+   slot_minutes on the clock, hashed with the experiment's name (publisher/variants.py does the
+   same arithmetic), so the same page request always gets the same variant, with no cookie and
+   nothing stored. ?candor-variant=NAME on the page's address shows that variant. */
 (function () {
   "use strict";
+  var experiments = /*experiments*/ {};
   var d = document;
   var s = d.currentScript;
   if (!s || !window.fetch) return;
@@ -33,7 +40,18 @@
     box.className = "candor-embed";
     s.parentNode.insertBefore(box, s.nextSibling);
   }
-  fetch(new URL("fragments/" + slug + ".html", base).href, { credentials: "omit" })
+  var file = slug;
+  var x = experiments[slug];
+  if (x) {
+    var v = (location.search.match(/[?&]candor-variant=([a-z0-9-]+)/) || [])[1];
+    if (x.variants.indexOf(v) < 0) {
+      var slot = x.slot_minutes ? Math.floor(Date.now() / 60000 / x.slot_minutes) : 0;
+      v = x.variants[pick(x.name + "|" + location.origin + location.pathname + "|" + slot) % x.variants.length];
+    }
+    file = slug + "." + v;
+    box.setAttribute("data-candor-variant", v);
+  }
+  fetch(new URL("fragments/" + file + ".html", base).href, { credentials: "omit" })
     .then(function (r) {
       if (!r.ok) throw new Error("Candor: no mash-up for " + slug + " (HTTP " + r.status + ")");
       return r.text();
@@ -58,4 +76,11 @@
     .catch(function (e) {
       if (window.console) console.warn(e.message || e);
     });
+  // FNV-1a over UTF-16 code units, then MurmurHash3's fmix32: an unsigned 32-bit number.
+  function pick(t) {
+    for (var h = 2166136261, i = 0; i < t.length; i++) h = Math.imul(h ^ t.charCodeAt(i), 16777619);
+    h = Math.imul(h ^ (h >>> 16), 2246822507);
+    h = Math.imul(h ^ (h >>> 13), 3266489909);
+    return (h ^ (h >>> 16)) >>> 0;
+  }
 })();
