@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from candor.studio import curation
 from candor.studio.app import Admin, Curator, Reader, context, viewer
+from candor.studio.params import PageNumber, RowId
 from candor.studio.searching import SearchParams
 from candor.studio.security import (
     NotLoggedIn,
@@ -48,23 +49,23 @@ class SessionInfo(BaseModel):
 class Decision(BaseModel):
     decision: str = Field(description="approved, rejected (needs a reason) or snoozed")
     reason: str | None = None
-    excerpt_post_ids: list[int] | None = Field(
+    excerpt_post_ids: list[RowId] | None = Field(
         default=None, description="Posts of the thread to show (default: the current excerpt)."
     )
-    excerpt_sentences: dict[int, list[int]] | None = Field(
+    excerpt_sentences: dict[RowId, list[int]] | None = Field(
         default=None,
         description="Post id → indexes of the sentences kept; posts not named are shown whole.",
     )
 
 
 class BulkDecision(BaseModel):
-    candidate_ids: list[int]
+    candidate_ids: list[RowId]
     decision: str
     reason: str | None = None
 
 
 class Order(BaseModel):
-    candidate_ids: list[int] = Field(description="Approved candidates, first shown first.")
+    candidate_ids: list[RowId] = Field(description="Approved candidates, first shown first.")
 
 
 class Withdrawal(BaseModel):
@@ -133,7 +134,7 @@ def list_products(request: Request, user: Reader) -> list[dict[str, Any]]:
 
 @router.get("/queue/{slug}")
 def queue(
-    request: Request, slug: str, user: Reader, status: str = "pending", page: int = 1
+    request: Request, slug: str, user: Reader, status: str = "pending", page: PageNumber = 1
 ) -> dict[str, Any]:
     """One page of a product's candidates: score parts, evidence sentences, excerpt, decision."""
     studio = context(request)
@@ -150,7 +151,7 @@ def queue(
 
 
 @router.get("/candidates/{candidate_id}")
-def candidate(request: Request, candidate_id: int, user: Reader) -> dict[str, Any]:
+def candidate(request: Request, candidate_id: RowId, user: Reader) -> dict[str, Any]:
     with context(request).store.session() as session:
         views = curation.candidate_views(session, [candidate_id])
     if not views:
@@ -175,7 +176,7 @@ def _reviews(reviews: list[m.Review]) -> list[dict[str, Any]]:
 
 @router.post("/candidates/{candidate_id}/decision", dependencies=CSRF)
 def decide(
-    request: Request, candidate_id: int, body: Decision, user: Curator
+    request: Request, candidate_id: RowId, body: Decision, user: Curator
 ) -> list[dict[str, Any]]:
     """Approve, reject (with a reason) or snooze one candidate, optionally with its excerpt."""
     with context(request).store.session() as session:
@@ -270,7 +271,7 @@ def publish(request: Request, user: Curator) -> dict[str, Any]:
 
 @router.post("/candidates/{candidate_id}/withdraw", dependencies=CSRF)
 def withdraw(
-    request: Request, candidate_id: int, body: Withdrawal, user: Curator
+    request: Request, candidate_id: RowId, body: Withdrawal, user: Curator
 ) -> dict[str, Any]:
     """Reject the candidate with a reason and publish at once."""
     from candor.studio.actions import withdraw as run
@@ -283,7 +284,7 @@ def withdraw(
 def audit(
     request: Request,
     user: Reader,
-    page: int = 1,
+    page: PageNumber = 1,
     actor: str = "",
     action: str = "",
 ) -> dict[str, Any]:
@@ -360,7 +361,7 @@ def create_api_token(request: Request, body: NewToken, user: Admin) -> dict[str,
 
 
 @router.delete("/tokens/{token_id}", dependencies=CSRF)
-def revoke_api_token(request: Request, token_id: int, user: Admin) -> dict[str, Any]:
+def revoke_api_token(request: Request, token_id: RowId, user: Admin) -> dict[str, Any]:
     """Revoke a token: requests with it get 401 from now on."""
     with context(request).store.session() as session:
         row, owner = revoke_token(session, user.username, token_id)

@@ -22,6 +22,7 @@ from candor.studio.app import (
     flash,
     render,
 )
+from candor.studio.params import PageNumber, RowId
 from candor.studio.searching import SearchParams
 from candor.studio.security import (
     check_csrf,
@@ -114,7 +115,7 @@ def first_queue(request: Request, user: Reader, product: str = "") -> Response:
 
 @router.get("/queue/{slug}", response_class=HTMLResponse)
 def queue_page(
-    request: Request, slug: str, user: Reader, status: str = "pending", page: int = 1
+    request: Request, slug: str, user: Reader, status: str = "pending", page: PageNumber = 1
 ) -> HTMLResponse:
     studio = context(request)
     with studio.store.session() as session:
@@ -137,12 +138,12 @@ def _sentences(values: list[str]) -> dict[int, list[int]]:
 @router.post("/candidates/{candidate_id}/decision", dependencies=CSRF)
 def decision(
     request: Request,
-    candidate_id: int,
+    candidate_id: RowId,
     user: Curator,
     decision: Annotated[str, Form()],
     reason: Annotated[str, Form()] = "",
     edit_excerpt: Annotated[bool, Form()] = False,
-    post: Annotated[list[int] | None, Form()] = None,
+    post: Annotated[list[RowId] | None, Form()] = None,
     sentence: Annotated[list[str] | None, Form()] = None,
     next: Annotated[str, Form()] = "",
 ) -> Response:
@@ -162,7 +163,7 @@ def bulk(
     slug: str,
     user: Curator,
     decision: Annotated[str, Form()],
-    candidate_id: Annotated[list[int] | None, Form()] = None,
+    candidate_id: Annotated[list[RowId] | None, Form()] = None,
     reason: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
@@ -215,7 +216,7 @@ def compose_order(
     request: Request,
     slug: str,
     user: Curator,
-    candidate_id: Annotated[list[int], Form()],
+    candidate_id: Annotated[list[RowId], Form()],
 ) -> Response:
     with context(request).store.session() as session:
         curation.set_order(session, user.username, slug, candidate_id)
@@ -272,7 +273,7 @@ def compose_withdraw(
 def audit_page(
     request: Request,
     user: Reader,
-    page: int = 1,
+    page: PageNumber = 1,
     actor: str = "",
     action: str = "",
 ) -> HTMLResponse:
@@ -309,7 +310,7 @@ def tokens_add(
 
 
 @router.post("/users/tokens/{token_id}/revoke", dependencies=CSRF)
-def tokens_revoke(request: Request, token_id: int, user: Admin) -> Response:
+def tokens_revoke(request: Request, token_id: RowId, user: Admin) -> Response:
     with context(request).store.session() as session:
         row, owner = revoke_token(session, user.username, token_id)
     flash(request, f"Token {token_id} ({row.name}, {owner}) revoked.")

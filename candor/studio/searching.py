@@ -16,6 +16,7 @@ from fastapi import Query as Param
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from candor.studio.params import RowId
 from corpus import models as m
 from corpus.errors import InputError
 from corpus.search import Filters, Hit, SearchIndex
@@ -79,7 +80,7 @@ class Query:
 
 def search_params(
     q: str = "",
-    like: int | None = None,
+    like: RowId | None = None,
     product: Annotated[list[str] | None, Param()] = None,
     category: Annotated[list[str] | None, Param()] = None,
     venue: Annotated[list[str] | None, Param()] = None,

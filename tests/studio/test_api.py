@@ -154,6 +154,25 @@ def test_api_sentence_out_of_range_is_a_clear_400(
     assert "cannot keep [99]" in response.json()["detail"]
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/candidates/9223372036854775808", None),
+        ("POST", "/api/candidates/9223372036854775808/withdraw", {"reason": "old"}),
+        ("POST", "/api/decisions", {"candidate_ids": [2**64], "decision": "approved"}),
+        ("GET", "/api/search?like=9223372036854775808", None),
+        ("GET", "/api/queue/acme-sync?page=99999999999999999999", None),
+    ],
+)
+def test_api_id_larger_than_the_store_holds_is_a_422_naming_it(
+    client: TestClient, login: Login, method: str, path: str, body: dict[str, object] | None
+) -> None:
+    token = login(client, "cai")
+    response = client.request(method, path, json=body, headers={"X-CSRF-Token": token})
+    assert response.status_code == 422, response.text
+    assert "less than or equal to" in response.text
+
+
 def test_api_reject_needs_a_reason_and_snooze_moves_to_its_tab(
     client: TestClient, login: Login, ids: dict[str, int]
 ) -> None:
