@@ -55,7 +55,9 @@ def weekly_report(settings: Settings, since: datetime, fmt: str) -> str:
     store = open_store(settings)
     try:
         with store.session() as session:
-            report: Any = build_report(session, since, settings.publish.experiments)
+            report: Any = build_report(
+                session, since, settings.publish.experiments, settings.pilot_contributors
+            )
         return render(report, fmt)
     finally:
         store.dispose()

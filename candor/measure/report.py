@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 
 from candor.measure.experiments import attributed_sales, experiment_results
 from candor.measure.snapshots import latest, ranking, snapshot_dates
+from candor.plan.rotations import RotationFigures, rotation_figures
 from corpus import models as m
 from corpus.metrics import CATEGORY_SCOPE, GROUP_METRICS, PRODUCT_SCOPE, VENUE_SCOPE
-from corpus.settings import ExperimentConfig
+from corpus.settings import ExperimentConfig, PilotConfig
 
 FORMATS = ("md", "html", "csv")
 LINK = re.compile(r"^https?://[^\s\"'<>]+$")
@@ -242,12 +243,38 @@ def experiment_section(
     return section
 
 
+def rotation_section(figures: list[RotationFigures], outside: int) -> Section:
+    """Each pilot rotation with what its members wrote while on duty (the plan shows it too)."""
+    return Section(
+        "Pilot rotations",
+        ["rotation", "start", "end", "members", "posts on duty", "threads"],
+        [[r.name, r.start, r.end, ", ".join(r.members), r.posts, r.threads] for r in figures],
+        f"{outside} posts by rotation members fell outside their periods."
+        if figures
+        else "No rotations configured (pilot_contributors.rotations).",
+    )
+
+
+def _rotations_since(session: Session, pilot: PilotConfig, since: datetime) -> Section:
+    """Posts of the period attributed to the rotation on duty when each was written."""
+    posts = session.execute(
+        select(m.Author.username, m.Post.created_at, m.Post.thread_id)
+        .join(m.Author, m.Author.id == m.Post.author_id)
+        .where(m.Post.deleted_at.is_(None), m.Post.created_at >= since)
+    )
+    return rotation_section(*rotation_figures(pilot, posts))
+
+
 def build_report(
-    session: Session, since: datetime, experiments: list[ExperimentConfig] | None = None
+    session: Session,
+    since: datetime,
+    experiments: list[ExperimentConfig] | None = None,
+    pilot: PilotConfig | None = None,
 ) -> Report:
     """Every section of the report, from snapshots taken on or after ``since`` (and the newest).
 
     experiments: the configured experiments (``settings.publish.experiments``) to report on.
+    pilot: the pilot group, whose rotations (``pilot_contributors.rotations``) get a section.
     """
     return Report(
         since,
@@ -261,6 +288,7 @@ def build_report(
             _social_section(session, since),
             _sales_section(session, since),
             experiment_section(session, experiments or [], since),
+            _rotations_since(session, pilot or PilotConfig(), since),
         ],
     )
 

@@ -14,7 +14,13 @@ from html import escape
 from pathlib import Path
 
 from candor.measure.charts import bar_chart
-from candor.measure.report import Section, html_page, html_section, markdown_section
+from candor.measure.report import (
+    Section,
+    html_page,
+    html_section,
+    markdown_section,
+    rotation_section,
+)
 from candor.plan.build import Plan
 from candor.plan.figures import Opportunity, percent
 
@@ -181,17 +187,7 @@ def sections(plan: Plan) -> list[Section]:
             f"As of {plan.as_of:%Y-%m-%d %H:%M} UTC."
             + ("" if plan.triage else " No open thread needs a company reply."),
         ),
-        Section(
-            "Pilot rotations",
-            ["rotation", "start", "end", "members", "posts on duty", "threads"],
-            [
-                [r.name, r.start, r.end, ", ".join(r.members), r.posts, r.threads]
-                for r in plan.rotations
-            ],
-            f"{plan.outside_rotations} posts by rotation members fell outside their periods."
-            if plan.rotations
-            else "No rotations configured (pilot_contributors.rotations).",
-        ),
+        rotation_section(plan.rotations, plan.outside_rotations),
     ]
     return result
 

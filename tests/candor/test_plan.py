@@ -251,6 +251,20 @@ def test_plan_rotations_attribute_posts_to_their_period(settings: Settings, stor
     assert plan.outside_rotations >= 1
 
 
+def test_plan_weekly_report_attributes_the_period_to_the_rotation_on_duty(
+    settings: Settings, store: Store
+) -> None:
+    """The same hand count through `candor report`: since 2024-11-01 winter holds indutny's two
+    posts of 64832; since 2025-01-01 (winter over) it holds none."""
+    from candor.measure import weekly_report
+
+    during = weekly_report(settings, datetime(2024, 11, 1, tzinfo=UTC), "md")
+    after = weekly_report(settings, datetime(2025, 1, 1, tzinfo=UTC), "md")
+
+    assert "| winter | 2024-11-01 | 2025-01-01 | indutny-signal | 2 | 1 |" in during
+    assert "| winter | 2024-11-01 | 2025-01-01 | indutny-signal | 0 | 0 |" in after
+
+
 def test_plan_cli_writes_markdown_and_html_that_chromium_renders(
     config: Path, tmp_path: Path, browser: Any
 ) -> None:
