@@ -5,8 +5,12 @@ the current release: equal content means nothing is written and no release is ma
 is idempotent). Otherwise the files go to ``releases/{label}.tmp``, are validated, renamed to
 ``releases/{label}`` and recorded in the corpus (a :class:`~corpus.models.Release`, one
 :class:`~corpus.models.MashUp` per product); ``current`` is switched inside that transaction, so
-a failed switch records nothing. Release statuses::
+a failed switch records nothing. Before the folder takes its name, a ``writing`` row says it
+may exist: a publish killed between the rename and the commit leaves a folder the store knows
+of, and the next publish deletes it (:func:`_sweep_unfinished`). Release statuses::
 
+    writing       a release being published, or one a killed publish left (swept next time)
+    failed        a release a killed publish left; its folder is deleted
     current       what ``current`` points at (exactly one, once anything is published)
     superseded    an earlier current release: a rollback target
     rolled-back   a release :func:`rollback` moved away from; never chosen again by rollback
@@ -23,8 +27,9 @@ mash-ups: :mod:`publisher.variants`; one ``MashUp`` row per variant, ``variant``
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +60,10 @@ CURRENT = "current"
 SUPERSEDED = "superseded"
 ROLLED_BACK = "rolled-back"
 PURGED = "purged"
+WRITING = "writing"
+FAILED = "failed"
+
+log = logging.getLogger(__name__)
 
 
 class ReleaseNotWritten(CandorError):
@@ -123,6 +132,7 @@ def publish(store: Store, settings: Settings, target: PublishTarget | None = Non
     target = target or default_target(settings)
     config = settings.publish
     target.remove_leftovers()
+    _sweep_unfinished(store, target)
 
     with store.session() as session:
         mashups = collect_mashups(session, config)
@@ -171,6 +181,8 @@ def publish(store: Store, settings: Settings, target: PublishTarget | None = Non
     except ReleaseInvalid:
         target.discard(staged)
         raise
+    with store.session() as session:
+        session.add(m.Release(label=label, path=str(staged), status=WRITING, content_hash=digest))
     with _writing(target, label):
         location = target.commit(staged)
 
@@ -182,10 +194,34 @@ def publish(store: Store, settings: Settings, target: PublishTarget | None = Non
         # Nothing recorded it and nothing serves it: the folder would only confuse a reader.
         if target.current_label() != label:
             target.discard(Path(location))
+            # Marks the row failed; were the store down, the next publish sweeps it instead.
+            with suppress(Exception):
+                _sweep_unfinished(store, target)
         if isinstance(exc, OSError):
             raise ReleaseNotWritten.because(label, target, exc) from exc
         raise
+    _sweep_unfinished(store, target)
     return PublishReport(label, True, pages, threads, served)
+
+
+def _sweep_unfinished(store: Store, target: PublishTarget) -> list[str]:
+    """Delete the folders of releases a killed publish left ``writing``; return their labels.
+
+    A release still served (killed between the switch and the commit) is kept until a later
+    publish serves another one; the store's ``current`` is what rollback and the studio trust.
+    """
+    swept = []
+    with store.session() as session:
+        for release in session.scalars(select(m.Release).where(m.Release.status == WRITING)):
+            if target.current_label() == release.label:
+                continue
+            if target.has(release.label):
+                target.delete(release.label)
+            release.status = FAILED
+            swept.append(release.label)
+    if swept:
+        log.warning("deleted releases a killed publish left: %s", ", ".join(swept))
+    return swept
 
 
 def rollback(store: Store, settings: Settings, target: PublishTarget | None = None) -> str:
@@ -272,8 +308,8 @@ def _record(
     and one per experiment variant."""
     for old in session.scalars(select(m.Release).where(m.Release.status == CURRENT)):
         old.status = SUPERSEDED
-    release = m.Release(label=label, path=folder, status=CURRENT, content_hash=digest)
-    session.add(release)
+    release = session.scalars(select(m.Release).where(m.Release.label == label)).one()
+    release.path, release.status = folder, CURRENT
     session.flush()
     session.add_all(
         m.MashUp(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import re
+import signal
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from corpus.errors import InputError
 from corpus.settings import Settings
 from corpus.store import Store
 from publisher import publish, rollback
+from publisher.targets import LocalFolder
 from publisher.validate import validate_release
 from tests.publisher.acme_forum import SYNC_POSTS, Forum
 
@@ -227,7 +230,8 @@ def test_publishing_keeps_current_on_a_complete_release_when_the_switch_fails(
     with pytest.raises(InputError, match="not the symlink"):
         publish(store, settings)
 
-    assert releases(store) == []  # the switch failed, so nothing was recorded
+    [(_, status)] = releases(store)  # the switch failed: nothing is current
+    assert status == "failed"
     assert not (out / "current").is_symlink()
     assert list((out / "releases").iterdir()) == []  # and the unserved release is gone
 
@@ -243,6 +247,48 @@ def test_publishing_points_current_at_a_complete_release_after_every_run(
         assert not target.name.endswith(".tmp")
         validate_release(target, SLUGS)
     assert not list((settings.publish.out / "releases").glob("*.tmp"))
+
+
+class KilledAtSwitch(LocalFolder):
+    """A target whose process is killed (SIGKILL) just before or just after ``current`` moves."""
+
+    def __init__(self, out: Path, after: bool) -> None:
+        super().__init__(out)
+        self.after = after
+
+    def switch(self, label: str) -> None:
+        if self.after:
+            super().switch(label)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.parametrize("after", [False, True], ids=["before-switch", "after-switch"])
+def test_publishing_sweeps_the_folder_a_publish_killed_before_its_commit_left(
+    acme: Forum, store: Store, settings: Settings, after: bool
+) -> None:
+    out = settings.publish.out
+    first = publish(store, settings).release
+    acme.review("acme-sync", "export-cut", "rejected")
+    store.engine.dispose()  # the child opens its own connections
+    child = multiprocessing.get_context("fork").Process(
+        target=publish, args=(store, settings, KilledAtSwitch(out, after))
+    )
+    child.start()
+    child.join()
+    assert child.exitcode == -signal.SIGKILL
+    (killed,) = [label for label, status in releases(store) if status == "writing"]
+    assert (out / "releases" / killed).is_dir()  # renamed into place, never recorded as current
+
+    report = publish(store, settings)
+
+    assert report.changed and report.release not in (first, killed)
+    assert current_target(settings) == f"releases/{report.release}"
+    assert dict(releases(store)) == {
+        first: "superseded",
+        killed: "failed",
+        report.release: "current",
+    }
+    assert sorted(p.name for p in (out / "releases").iterdir()) == sorted([first, report.release])
 
 
 def test_publishing_removes_a_leftover_tmp_folder(
