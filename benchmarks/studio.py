@@ -1,6 +1,7 @@
 """Studio benchmark: queue and search page latency (p50/p95) on a synthetic corpus.
 
     python -m benchmarks.studio [--sizes 10000 100000] [--requests 200] [--es URL] [--quick]
+                                [--json]
 
 For each size (in posts) it writes a synthetic corpus straight into a fresh SQLite store (threads
 of 2–14 posts, sentences drawn from a support-forum vocabulary, roles, signals, products and a
@@ -17,6 +18,7 @@ so their two timings show how the machine's load moved between the runs. Part of
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import sys
@@ -281,38 +283,38 @@ def measure(settings: Any, requests: int, rng: random.Random, threads: int) -> d
 
     from candor.studio import create_app
 
-    client = TestClient(create_app(settings))
-    assert (
-        client.post(
-            "/api/login", json={"username": "bench", "password": "benchmark password"}
-        ).status_code
-        == 200
-    )
-    slugs = [p["slug"] for p in PRODUCTS]
-    cases = {
-        "queue page (HTML, 25 candidates)": lambda: (
-            f"/queue/{rng.choice(slugs)}?page={rng.randint(1, 5)}"
-        ),
-        "queue (JSON API)": lambda: f"/api/queue/{rng.choice(slugs)}?page={rng.randint(1, 5)}",
-        "search page: text + facets": lambda: f"/search?q={rng.choice(QUERIES)}",
-        "search page: text, filtered": lambda: (
-            f"/search?q={rng.choice(QUERIES)}&product={rng.choice(slugs)}&admission=true"
-        ),
-        "search page: more like this": lambda: f"/search?like={rng.randint(1, threads)}",
-    }
-    results = {}
-    for name, url in cases.items():
-        for _ in range(5):  # warm-up: templates compiled, vectors loaded
-            client.get(url())
-        samples = []
-        for _ in range(requests):
-            target = url()
-            t0 = time.perf_counter()
-            response = client.get(target)
-            samples.append(time.perf_counter() - t0)
-            assert response.status_code == 200, (target, response.status_code)
-        results[name] = percentiles(samples, digits=1)
-    client.close()
+    # As a context manager the client runs the app's startup and shutdown, as uvicorn does.
+    with TestClient(create_app(settings)) as client:
+        assert (
+            client.post(
+                "/api/login", json={"username": "bench", "password": "benchmark password"}
+            ).status_code
+            == 200
+        )
+        slugs = [p["slug"] for p in PRODUCTS]
+        cases = {
+            "queue page (HTML, 25 candidates)": lambda: (
+                f"/queue/{rng.choice(slugs)}?page={rng.randint(1, 5)}"
+            ),
+            "queue (JSON API)": lambda: f"/api/queue/{rng.choice(slugs)}?page={rng.randint(1, 5)}",
+            "search page: text + facets": lambda: f"/search?q={rng.choice(QUERIES)}",
+            "search page: text, filtered": lambda: (
+                f"/search?q={rng.choice(QUERIES)}&product={rng.choice(slugs)}&admission=true"
+            ),
+            "search page: more like this": lambda: f"/search?like={rng.randint(1, threads)}",
+        }
+        results = {}
+        for name, url in cases.items():
+            for _ in range(5):  # warm-up: templates compiled, vectors loaded
+                client.get(url())
+            samples = []
+            for _ in range(requests):
+                target = url()
+                t0 = time.perf_counter()
+                response = client.get(target)
+                samples.append(time.perf_counter() - t0)
+                assert response.status_code == 200, (target, response.status_code)
+            results[name] = percentiles(samples, digits=1)
     return results
 
 
@@ -374,8 +376,10 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=0)
     parser.add_argument("--es", default=None, help="Elasticsearch URL; '' for local only.")
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", action="store_true", help="Print the results as JSON.")
     args = parser.parse_args()
-    print(markdown(run(args.quick, args.sizes, args.requests, args.es)))
+    results = run(args.quick, args.sizes, args.requests, args.es)
+    print(json.dumps(results, indent=1) if args.json else markdown(results))
 
 
 def markdown(report: dict[str, Any]) -> str:

@@ -26,7 +26,7 @@ from rich.table import Table
 
 from candor import logs, stages
 from corpus.errors import CandorError
-from corpus.settings import CONFIG_FILE, Settings, load_settings
+from corpus.settings import CONFIG_FILE, Settings, VenueConfig, load_settings
 
 app = typer.Typer(
     name="candor",
@@ -356,12 +356,10 @@ def devset(
     ] = None,
 ) -> None:
     """Join the dev set's labels with the sample forum's text into an eval file."""
-    from candor.demo import example_venue
     from candor.devset import build
 
     settings = _settings()
-    venue = settings.venues[0] if settings.venues else example_venue()
-    items = list(build(sample_data or settings.sample_data, venue))
+    items = list(build(sample_data or settings.sample_data, _dev_venue(settings)))
     output.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
     out.print(f"wrote {len(items)} items to {output}")
 
@@ -394,7 +392,6 @@ def train_head(
     ] = 0.7,
 ) -> None:
     """Fit a head on the dev set's tune split and save it beside the code."""
-    from candor.demo import example_venue
     from candor.training import TRAINABLE, train, train_category
 
     if name not in {*TRAINABLE, "category"}:
@@ -402,7 +399,7 @@ def train_head(
             f"no trainable head {name!r}; choose from {sorted({*TRAINABLE, 'category'})}"
         )
     settings = _settings()
-    venue = settings.venues[0] if settings.venues else example_venue()
+    venue = _dev_venue(settings)
     if name == "category":
         trained, path = train_category(settings, venue)
         out.print(f"trained category on {trained.trained_on} → {path}")
@@ -411,16 +408,34 @@ def train_head(
     out.print(f"trained {name} on {head.trained_on} → {path}")
 
 
+def _dev_venue(settings: Settings, name: str | None = None) -> VenueConfig:
+    """The venue whose rules the dev set is read with: ``name``, the first configured venue,
+    else the example configuration's (the sample forum's)."""
+    from candor.demo import example_venue
+
+    if name is not None:
+        return settings.venue(name)
+    return settings.venues[0] if settings.venues else example_venue()
+
+
 @app.command("eval")
 def eval_(
     file: Annotated[Path, typer.Argument(help="Labelled items, JSON Lines (see README).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     predictions: Annotated[Path | None, typer.Option(help="Write predictions here.")] = None,
+    venue: Annotated[
+        str | None,
+        typer.Option(
+            help="Whose category_hints read the threads' forum_category (default: the first "
+            "configured venue, else the example's)."
+        ),
+    ] = None,
 ) -> None:
     """Judge a labelled set: precision, recall and F1 per key, beside a keyword baseline."""
     from candor.evaluate import evaluate_file
 
-    report, preds = evaluate_file(_settings(), file)
+    settings = _settings()
+    report, preds = evaluate_file(settings, file, _dev_venue(settings, venue))
     if predictions:
         predictions.write_text(
             "".join(json.dumps(asdict(p)) + "\n" for p in preds), encoding="utf-8"

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from candor.sample_forum import load_topics
+from candor.sample_forum import category_name, load_topics
 from corpus.errors import InputError
 from corpus.redact import redact
 from corpus.settings import VenueConfig
@@ -94,6 +94,7 @@ def _thread_item(
             }
             for p in posts
         ],
+        "forum_category": category_name(topic["category_id"]),
         "split": split_of(label["id"]),
         "gold": label["gold"],
     }

@@ -7,17 +7,25 @@ from typing import Any
 
 import numpy as np
 
-from corpus.settings import Settings
+from corpus.settings import Settings, VenueConfig
 from corpus.taxonomy import load_taxonomy
 from nlp import models
 from nlp.category_head import load_category_head
+from nlp.classify import check_hints
 from nlp.evaluation import Evaluator, Prediction, read_items, score, score_by_split
 from nlp.heads import load_head
 
 
-def evaluate_file(settings: Settings, path: Path) -> tuple[dict[str, Any], list[Prediction]]:
-    """Return ``({"all": report, <split>: report…}, predictions)`` for the items in ``path``."""
+def evaluate_file(
+    settings: Settings, path: Path, venue: VenueConfig | None = None
+) -> tuple[dict[str, Any], list[Prediction]]:
+    """Return ``({"all": report, <split>: report…}, predictions)`` for the items in ``path``;
+    ``venue``'s ``category_hints`` read the threads' ``forum_category``."""
     items = read_items(path)
+    taxonomy = load_taxonomy(settings.taxonomy)
+    hints = venue.category_hints if venue else {}
+    if venue:
+        check_hints(taxonomy, venue.name, hints)
     model = models.sentence_model(settings.nlp.embedding_model, settings.nlp.max_seq_length)
 
     def encode(texts: list[str]) -> np.ndarray:
@@ -33,12 +41,13 @@ def evaluate_file(settings: Settings, path: Path) -> tuple[dict[str, Any], list[
 
     evaluator = Evaluator(
         models.sentence_splitter(settings.nlp.spacy_model),
-        load_taxonomy(settings.taxonomy),
+        taxonomy,
         encode,
         settings.nlp.category_threshold,
         settings.nlp.category_margin,
         load_head("admission", settings.nlp.embedding_model),
         load_category_head(settings.nlp.embedding_model),
+        hints,
     )
     predictions = evaluator.predict(items)
     return {"all": score(predictions), **score_by_split(predictions)}, predictions

@@ -98,6 +98,11 @@ _ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def category_name(category_id: int) -> str:
+    """The name the replay gives a category: the sample data holds only ids."""
+    return f"Category {category_id}"
+
+
 class SampleDataError(InputError, ValueError):
     """The sample data file cannot be read; the message names the file and line."""
 
@@ -522,7 +527,7 @@ class SampleForum:
         categories = [
             {
                 "id": category_id,
-                "name": f"Category {category_id}",
+                "name": category_name(category_id),
                 "slug": f"category-{category_id}",
                 "color": "0088CC",
                 "text_color": "FFFFFF",

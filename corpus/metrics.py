@@ -38,6 +38,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from corpus import models as m
+from corpus.annotations import annotation_values
 from corpus.store import Store
 
 PRODUCT_SCOPE = "product"
@@ -112,19 +113,8 @@ def thread_facts(session: Session) -> dict[int, ThreadFacts]:
         "solved_confirmation": "confirmed_fixes",
         "referral": "referrals",
     }
-    # JSON values are read in Python: PostgreSQL's json type has no equality operator.
-    for subject, subject_id, thread_id, kind, value in session.execute(
-        select(
-            m.Annotation.subject,
-            m.Annotation.subject_id,
-            m.Annotation.thread_id,
-            m.Annotation.kind,
-            m.Annotation.value,
-        ).where(
-            m.Annotation.kind.in_(
-                [*post_counts, "products", "category", "resolved", "helpers", "response_time"]
-            )
-        )
+    for subject, subject_id, thread_id, kind, value in annotation_values(
+        session, [*post_counts, "products", "category", "resolved", "helpers", "response_time"]
     ):
         thread = facts.get(thread_id)
         if thread is None:

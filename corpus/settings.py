@@ -176,6 +176,13 @@ class VenueConfig(_Section):
         description="Discourse: crawl only these categories (ids or slugs), each through its own "
         "listing /c/{slug}/{id}.json, instead of the whole forum through /latest.json.",
     )
+    category_hints: dict[str, str] = Field(
+        default={},
+        description="Forum categories (as the corpus stores them: a name or Discourse's id) whose "
+        "threads belong to one taxonomy category or 'unclassified', e.g. a feature-request "
+        "section: {'17': 'feature-requests'}. The hint is the thread's first category; the "
+        "classifier may add topical ones.",
+    )
     profile: str | None = Field(
         default=None, description="HTML forums: a selector profile shipped in crawlers/profiles."
     )

@@ -10,6 +10,11 @@ the head's ``min_probability``, and any other within ``category_margin`` of it j
 at most three). Without a head (another embedding model), the prior alone decides against
 ``category_threshold`` as before. The nearest example, the keywords found and both scores are
 the evidence.
+
+A venue may say that a forum section's threads belong to one category whatever they touch
+(``category_hints``: a feature-request section, beta feedback, off-topic chat). Such a *hint* is
+the thread's first category, cited as the forum's own filing; the scores above may add topical
+categories beside it, never instead of it.
 """
 
 from __future__ import annotations
@@ -19,13 +24,36 @@ from typing import Any
 
 import numpy as np
 
+from corpus.errors import InputError
 from corpus.taxonomy import UNCLASSIFIED, Taxonomy
 from nlp.category_head import CategoryHead
 
-TAXONOMY_VERSION = "candor.taxonomy.v2"  # v2: learned head blended with the description prior
+# v2: learned head blended with the description prior; v3: the venue's forum-section hints
+TAXONOMY_VERSION = "candor.taxonomy.v3"
 KEYWORD_BONUS, MAX_KEYWORD_BONUS = 0.04, 0.12
 OPENER_CHARS = 1500
 MAX_CATEGORIES = 3
+
+Hint = tuple[str, str]
+"""A thread's forum category and the taxonomy category its venue files it under."""
+
+
+def hint_for(hints: dict[str, str], forum_category: str | None) -> Hint | None:
+    """The venue's hint for a thread filed in ``forum_category`` (None when it has none)."""
+    if forum_category is None or forum_category not in hints:
+        return None
+    return forum_category, hints[forum_category]
+
+
+def check_hints(taxonomy: Taxonomy, venue: str, hints: dict[str, str]) -> None:
+    """Refuse a hint naming no category of the taxonomy, before any thread is judged by it."""
+    known = {c.id for c in taxonomy.categories} | {UNCLASSIFIED}
+    for forum_category, category in hints.items():
+        if category not in known:
+            raise InputError(
+                f"venue {venue}: category_hints[{forum_category!r}] is {category!r}, which is "
+                f"not a category of the taxonomy {', '.join(sorted(known))})"
+            )
 
 
 def thread_text(title: str, opening: str) -> str:
@@ -41,9 +69,16 @@ class CategoryScore:
     keywords: tuple[str, ...]
     prior: float = 0.0
     learned: float | None = None
+    forum_category: str | None = None
 
     def evidence(self) -> dict[str, Any]:
-        """Why the category was assigned: its nearest example, keywords found and both scores."""
+        """Why the category was assigned: the forum section it is filed in (a venue hint), or
+        its nearest example, keywords found and both scores."""
+        if self.forum_category is not None:
+            return {
+                "why": f"filed in forum category {self.forum_category} (venue category_hints)",
+                "forum_category": self.forum_category,
+            }
         return {
             "why": f"nearest example of {self.id}",
             "text": self.nearest_example,
@@ -113,9 +148,15 @@ class TaxonomyClassifier:
         return sorted(results, key=lambda r: r.score, reverse=True)
 
     def assign(
-        self, thread_vector: np.ndarray, text: str, threshold: float, margin: float
+        self,
+        thread_vector: np.ndarray,
+        text: str,
+        threshold: float,
+        margin: float,
+        hint: Hint | None = None,
     ) -> list[CategoryScore]:
-        """The categories assigned to a thread (``unclassified`` alone if none fits).
+        """The categories assigned to a thread (``unclassified`` alone if none fits), the
+        hinted one first when the thread's forum section has a hint.
 
         ``threshold`` is the prior's minimum similarity, used only without a head; a head
         brings its own minimum probability.
@@ -124,7 +165,19 @@ class TaxonomyClassifier:
         best = ranked[0]
         floor = self.head.min_probability if self.head else threshold
         if best.id == UNCLASSIFIED or best.score < floor:
+            topical = []
+        else:
+            topical = [
+                r
+                for r in ranked
+                if r.id != UNCLASSIFIED and r.score >= max(floor, best.score - margin)
+            ]
+        if hint is not None:
+            forum_category, category = hint
+            hinted = CategoryScore(category, 1.0, "", (), forum_category=forum_category)
+            if category == UNCLASSIFIED:
+                return [hinted]
+            topical = [hinted, *(r for r in topical if r.id != category)]
+        if not topical:
             return [CategoryScore(UNCLASSIFIED, best.score, "", (), best.prior, best.learned)]
-        return [
-            r for r in ranked if r.id != UNCLASSIFIED and r.score >= max(floor, best.score - margin)
-        ][:MAX_CATEGORIES]
+        return topical[:MAX_CATEGORIES]

@@ -93,6 +93,7 @@ def components(settings: Settings, taxonomy: Taxonomy) -> list[Component]:
                 nlp.category_threshold,
                 nlp.category_margin,
                 _file_digest(CATEGORY_HEAD) if CATEGORY_HEAD.exists() else None,
+                {v.name: v.category_hints for v in settings.venues if v.category_hints},
             ],
         ),
         Component(

@@ -43,7 +43,7 @@ from corpus.taxonomy import Taxonomy
 from nlp import components as c
 from nlp import models as nlp_models
 from nlp.category_head import load_category_head
-from nlp.classify import TaxonomyClassifier
+from nlp.classify import TaxonomyClassifier, check_hints, hint_for, thread_text
 from nlp.clean import clean_html
 from nlp.heads import load_head, score_posts
 from nlp.kinds import KIND_VERSION, staff_post_kind
@@ -59,7 +59,6 @@ from nlp.timing import TIMING_VERSION, TimedPost, response_times
 ENRICH_VERSION = "enrich.v2"
 """The orchestration's own version: part of every component key (v2: per-component keys)."""
 BATCH_THREADS = 32
-OPENER_CHARS = 1500
 
 Progress = Callable[[int, int], None]
 
@@ -182,6 +181,8 @@ class _Enricher:
         texts = TaxonomyClassifier.prototype_texts(self.taxonomy)
         vectors = dict(zip(texts, self.encode(texts), strict=True))
         head = load_category_head(self.settings.nlp.embedding_model)
+        for venue in self.settings.venues:
+            check_hints(self.taxonomy, venue.name, venue.category_hints)
         return TaxonomyClassifier(self.taxonomy, vectors, head)
 
     @cached_property
@@ -431,6 +432,7 @@ class _Enricher:
                 full_text,
                 self.settings.nlp.category_threshold,
                 self.settings.nlp.category_margin,
+                hint_for(self.venue(thread.venue).category_hints, thread.source_category),
             )
             add(
                 "thread",
@@ -439,7 +441,7 @@ class _Enricher:
                 [{"id": x.id, "score": round(x.score, 4)} for x in categories],
                 categories[0].score,
                 c.TAXONOMY,
-                [x.evidence() for x in categories if x.nearest_example],
+                [x.evidence() for x in categories if x.nearest_example or x.forum_category],
             )
 
         if c.PRODUCTS in stale:
@@ -573,8 +575,7 @@ def _reads_head(stale: frozenset[str]) -> bool:
 
 def _thread_text(item: _ThreadWork) -> str:
     """What the thread's vector embeds: its title and the start of its opening post."""
-    opening = item.posts[0].text.text[:OPENER_CHARS] if item.posts else ""
-    return f"{item.thread.title}\n{opening}"
+    return thread_text(item.thread.title, item.posts[0].text.text if item.posts else "")
 
 
 def _finding(note: m.Annotation) -> Finding:

@@ -4,7 +4,9 @@ The input format is a public contract (README, "Evaluating Candor"): JSON Lines,
 line, either a post ``{"id", "type": "post", "role", "title", "text", "context", "gold"}`` or a
 thread ``{"id", "type": "thread", "title", "posts": [{"username", "role", "text"}], "gold"}``.
 Optional fields: a post's ``number`` (1 for an opening post; replies by default), a thread
-post's ``accepted`` (the forum marked it the answer), and ``split`` (reported separately).
+post's ``accepted`` (the forum marked it the answer), a thread's ``forum_category`` (the forum
+section it is filed in, read through the venue's ``category_hints``) and ``split`` (reported
+separately).
 
 Every signal is compared with a keyword baseline on the same items, so a rule has to earn its
 complexity. Predictions carry their evidence sentences (``--predictions``).
@@ -26,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from corpus.errors import InputError
 from corpus.taxonomy import UNCLASSIFIED, Taxonomy
 from nlp.category_head import CategoryHead
-from nlp.classify import thread_text
+from nlp.classify import hint_for, thread_text
 from nlp.heads import Encoder, Learned, LinearHead, score_posts
 from nlp.kinds import staff_post_kind
 from nlp.language import detect
@@ -75,6 +77,7 @@ class ThreadPostItem(BaseModel):
 class ThreadItem(_Item):
     type: Literal["thread"]
     posts: list[ThreadPostItem] = Field(min_length=1)
+    forum_category: str | None = None
 
 
 def read_items(path: Path) -> list[PostItem | ThreadItem]:
@@ -124,12 +127,14 @@ class Evaluator:
         margin: float,
         admission_head: LinearHead | None = None,
         category_head: CategoryHead | None = None,
+        category_hints: dict[str, str] | None = None,
     ) -> None:
         from nlp.classify import TaxonomyClassifier
 
         self.nlp, self.taxonomy, self.encode = nlp, taxonomy, encode
         self.threshold, self.margin = threshold, margin
         self.admission_head = admission_head
+        self.category_hints = category_hints or {}
         texts = TaxonomyClassifier.prototype_texts(taxonomy)
         self.classifier = TaxonomyClassifier(
             taxonomy, dict(zip(texts, encode(texts), strict=True)), category_head
@@ -197,9 +202,12 @@ class Evaluator:
             f"{why}: {views[i].text[s:e]}" for i, (s, e), why in evidence
         ]
         text = "\n".join([item.title, *(p.text for p in item.posts)])
-        categories = self.classifier.assign(vector, text, self.threshold, self.margin)
+        hint = hint_for(self.category_hints, item.forum_category)
+        categories = self.classifier.assign(vector, text, self.threshold, self.margin, hint)
         prediction.predicted["category"] = categories[0].id
-        prediction.evidence["category"] = [c.nearest_example for c in categories[:1]]
+        prediction.evidence["category"] = [
+            c.nearest_example or c.evidence()["why"] for c in categories[:1]
+        ]
         prediction.baseline = keyword_baseline_thread(item, self.taxonomy)
         return prediction
 

@@ -34,17 +34,21 @@ def contributor_key(venue: str, username: str) -> str:
     return f"{venue}/{username}"
 
 
-def mentions(session: Session) -> Counter[str]:
-    """``venue/username`` (lower-cased username) → live posts by others that @-mention them."""
-    found: Counter[str] = Counter()
-    rows = session.execute(
-        select(m.Post.html, m.Author.username, m.Venue.name)
+def _live_posts(session: Session, column: Any, *where: Any) -> Any:
+    """``(column, author's username, venue name)`` of every live post matching ``where``."""
+    return session.execute(
+        select(column, m.Author.username, m.Venue.name)
         .join(m.Author, m.Author.id == m.Post.author_id)
         .join(m.Thread, m.Thread.id == m.Post.thread_id)
         .join(m.Venue, m.Venue.id == m.Thread.venue_id)
-        .where(m.Post.deleted_at.is_(None), m.Thread.deleted_at.is_(None))
+        .where(m.Post.deleted_at.is_(None), m.Thread.deleted_at.is_(None), *where)
     )
-    for html, author, venue in rows:
+
+
+def mentions(session: Session) -> Counter[str]:
+    """``venue/username`` (lower-cased username) → live posts by others that @-mention them."""
+    found: Counter[str] = Counter()
+    for html, author, venue in _live_posts(session, m.Post.html):
         named = {name.lower() for name in MENTION.findall(html or "")} - {author.lower()}
         found.update(contributor_key(venue, name) for name in named)
     return found
@@ -53,14 +57,7 @@ def mentions(session: Session) -> Counter[str]:
 def _likes(session: Session) -> Counter[str]:
     """``venue/username`` (lower-cased) → likes on their live replies."""
     totals: Counter[str] = Counter()
-    rows = session.execute(
-        select(m.Post.likes, m.Author.username, m.Venue.name)
-        .join(m.Author, m.Author.id == m.Post.author_id)
-        .join(m.Thread, m.Thread.id == m.Post.thread_id)
-        .join(m.Venue, m.Venue.id == m.Thread.venue_id)
-        .where(m.Post.deleted_at.is_(None), m.Thread.deleted_at.is_(None), m.Post.number > 1)
-    )
-    for likes, username, venue in rows:
+    for likes, username, venue in _live_posts(session, m.Post.likes, m.Post.number > 1):
         totals[contributor_key(venue, username.lower())] += likes or 0
     return totals
 

@@ -19,9 +19,8 @@ from candor.plan.edits import apply_edits, load_edits
 from candor.plan.threads import PlanThread, post_texts
 from corpus import models as m
 from corpus.settings import Settings
+from nlp.classify import thread_text
 from nlp.scenarios import Cluster, Scenario, cluster_threads, name_scenarios
-
-OPENER_CHARS = 1500
 
 
 def product_words(settings: Settings) -> frozenset[str]:
@@ -46,7 +45,7 @@ def discover(
     vectors = thread_vectors(session, list(threads))
     openers = post_texts(session, [t.opener.id for t in threads.values() if t.opener])
     texts = {
-        t.id: f"{t.title}\n{openers.get(t.opener.id, '')[:OPENER_CHARS] if t.opener else ''}"
+        t.id: thread_text(t.title, openers.get(t.opener.id, "") if t.opener else "")
         for t in threads.values()
     }
     config = settings.plan

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corpus import models as m
+from corpus.annotations import annotation_values
 from corpus.metrics import ThreadFacts, thread_facts
 
 STAFF, OPENER, COMMUNITY, BOT = "staff", "opener", "community", "bot"
@@ -125,15 +126,7 @@ def plan_threads(session: Session) -> dict[int, PlanThread]:
             post = PlanPost(post_id, number, username, role, created_at, likes or 0)
             posts[post_id] = post
             threads[thread_id].posts.append(post)
-    notes = session.execute(
-        select(
-            m.Annotation.subject,
-            m.Annotation.subject_id,
-            m.Annotation.thread_id,
-            m.Annotation.kind,
-            m.Annotation.value,
-        ).where(m.Annotation.kind.in_(["role", "staff_post_kind", "category", *POST_KINDS]))
-    )
+    notes = annotation_values(session, ["role", "staff_post_kind", "category", *POST_KINDS])
     for subject, subject_id, thread_id, kind, value in notes:
         if subject == "thread" and kind == "category" and thread_id in threads:
             best = value[0] if value and isinstance(value[0], dict) else None

@@ -7,6 +7,7 @@ route needs a login except ``/login``, ``/api/login`` and ``/static``.
 
 from __future__ import annotations
 
+import gc
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -97,6 +98,11 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # What is loaded by now (modules, models' tables, templates) lives as long as the
+        # process. Frozen out of the collector's sight, a full collection scans only what
+        # requests allocate: at 100k posts it took ~100 ms, one queue request in 12 paid it
+        # (p95 128 ms → 40 ms, benchmarks/studio.py).
+        gc.freeze()
         yield
         if app.state.studio.searcher:
             app.state.studio.searcher.close()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
 from candor.demo import example_venue
 from candor.devset import DEV_LABELS, build
+from candor.evaluate import evaluate_file
+from corpus.settings import load_settings
 from nlp.evaluation import BOOLEAN_KEYS, CLASS_KEYS
+
+ROOT = Path(__file__).parents[2]
 
 
 def test_devset_every_label_finds_its_post_or_thread(sample_data: Path) -> None:
@@ -23,3 +28,26 @@ def test_devset_every_label_finds_its_post_or_thread(sample_data: Path) -> None:
         assert isinstance(item["text"], str) if item["type"] == "post" else item["posts"]
     splits = Counter(i["split"] for i in items)
     assert abs(splits["tune"] - splits["holdout"]) < 0.1 * len(items)
+
+
+def test_devset_threads_carry_the_forum_section_the_example_hints_read(
+    sample_data: Path, tmp_path: Path
+) -> None:
+    """The sample's feature-request and beta sections are filed by the venue, with the reason."""
+    venue = example_venue()
+    threads = [i for i in build(sample_data, venue) if i["type"] == "thread"]
+    hinted = [i for i in threads if i["forum_category"] in venue.category_hints]
+    assert 0 < len(hinted) < len(threads)
+
+    request = next(i for i in hinted if venue.category_hints[i["forum_category"]] != "unclassified")
+    topical = next(i for i in threads if i["forum_category"] not in venue.category_hints)
+    path = tmp_path / "two.jsonl"
+    path.write_text("".join(json.dumps(i) + "\n" for i in (request, topical)))
+    settings = load_settings(None, taxonomy=ROOT / "taxonomy.yaml")
+
+    _, (filed, judged) = evaluate_file(settings, path, venue)
+    assert filed.predicted["category"] == venue.category_hints[request["forum_category"]]
+    assert filed.evidence["category"] == [
+        f"filed in forum category {request['forum_category']} (venue category_hints)"
+    ]
+    assert not judged.evidence["category"][0].startswith("filed in")

@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from corpus.errors import InputError
 from corpus.settings import NlpConfig
 from corpus.taxonomy import UNCLASSIFIED, Taxonomy, load_taxonomy
 from nlp.category_head import CategoryHead, load_category_head, train_category_head
-from nlp.classify import TaxonomyClassifier
+from nlp.classify import TaxonomyClassifier, check_hints, hint_for
 
 TAXONOMY = Taxonomy.model_validate(
     {
@@ -95,3 +97,33 @@ def test_classify_shipped_head_knows_only_the_taxonomy_s_categories() -> None:
     taxonomy = load_taxonomy(Path(__file__).parents[2] / "taxonomy.yaml")
     assert set(head.classes) <= {c.id for c in taxonomy.categories} | {UNCLASSIFIED}
     assert {"feature-requests", UNCLASSIFIED} <= set(head.classes)
+
+
+def test_classify_hint_files_a_thread_under_its_forum_section_and_says_so() -> None:
+    """A thread in the venue's feature-request section is a request whatever it reads like."""
+    text = "My call drops after a minute"
+    (vector,) = encode([text])
+    hint = hint_for({"Ideas": "feature-requests"}, "Ideas")
+
+    first, *others = classifier().assign(vector, text, threshold=0.3, margin=1.0, hint=hint)
+    assert first.id == "feature-requests"
+    assert first.evidence() == {
+        "why": "filed in forum category Ideas (venue category_hints)",
+        "forum_category": "Ideas",
+    }
+    assert [c.id for c in others] == ["calls"]  # topical categories may join, after the hint
+    assert hint_for({"Ideas": "feature-requests"}, "Help") is None
+    assert hint_for({"Ideas": "feature-requests"}, None) is None
+
+
+def test_classify_hint_to_unclassified_keeps_the_thread_out_of_every_category() -> None:
+    text = "My call drops after a minute"
+    (vector,) = encode([text])
+    hint = hint_for({"Lounge": UNCLASSIFIED}, "Lounge")
+    assert [c.id for c in classifier().assign(vector, text, 0.3, 1.0, hint)] == [UNCLASSIFIED]
+
+
+def test_classify_hint_naming_no_taxonomy_category_is_refused_with_its_venue() -> None:
+    check_hints(TAXONOMY, "forum", {"Ideas": "feature-requests", "Lounge": UNCLASSIFIED})
+    with pytest.raises(InputError, match=r"venue forum: category_hints\['Ideas'\] is 'wishes'"):
+        check_hints(TAXONOMY, "forum", {"Ideas": "wishes"})

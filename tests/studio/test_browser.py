@@ -164,7 +164,10 @@ def test_browser_log_in_approve_compose_preview_publish(
 def test_browser_keyboard_only(browser: Any, served: Served) -> None:
     page = _page(browser, WIDTHS["desktop"])
     page.goto(f"{served.url}/login")
-    page.keyboard.type("cai")  # the username field has focus on load
+    # The username field takes focus on load (autofocus runs after the load event has fired
+    # on a busy machine; typing before it would go nowhere).
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'username'")
+    page.keyboard.type("cai")
     page.keyboard.press("Tab")
     page.keyboard.type(corpus.PASSWORD)
     page.keyboard.press("Enter")
