@@ -1,6 +1,6 @@
 """Post-level signals: the judgements that make a thread worth showing, each with its evidence.
 
-A signal is a named, versioned function registered with :func:`signal` (``candor.gratitude.v2``),
+A signal is a named, versioned function registered with :func:`signal` (``candor.gratitude.v3``),
 spaCy-style: the name is stored on every annotation it makes, so a changed rule is a new version
 and re-computes only its own annotations. A signal reads one post's sentences and its author's
 role and returns a :class:`Finding` (value, confidence and the sentences that show it) or None.
@@ -129,13 +129,34 @@ NOT_THANKS = _rx(
 )
 
 
-@signal("candor.gratitude.v2", kind="gratitude", roles={OPENER, COMMUNITY})
+# A thank-you formula alone in its sentence: "Thanks!", "Thank you all." Not "thanks again":
+# that one looks back at help already given.
+BARE_THANKS = _rx(
+    r"^\W*(many |big )?(thanks|thank (you|u)|thx|ty|cheers)"
+    r"( (a lot|so much|very much|all|everyone|guys|folks))?\W*$"
+)
+
+
+@signal("candor.gratitude.v3", kind="gratitude", roles={OPENER, COMMUNITY})
 def gratitude(post: PostView) -> Finding | None:
-    """Thanks or credit to someone in the thread — not "thanks in advance", not politeness."""
+    """Thanks or credit to someone in the thread — not "thanks in advance", not politeness.
+
+    v3: a bare "Thanks!" closing a post that asks a question thanks in advance.
+    """
     if post.number == 1:
         return None
     spans = _matching(post, THANKS, NOT_THANKS)
-    return Finding("gratitude", True, 0.9, spans) if spans else None
+    if not spans or _signs_off_a_question(post, spans):
+        return None
+    return Finding("gratitude", True, 0.9, spans)
+
+
+def _signs_off_a_question(post: PostView, thanks: list[Span]) -> bool:
+    """Every thanks is a bare formula after the post's last question: a sign-off, not credit."""
+    sentences = post.sentence_texts()
+    questions = [span for span, text in sentences if text.rstrip().endswith("?")]
+    bare = {span for span, text in sentences if BARE_THANKS.search(text)}
+    return bool(questions) and all(t in bare and t[0] > questions[-1][0] for t in thanks)
 
 
 SOLVED = _rx(

@@ -20,7 +20,7 @@ from nlp.resolution import RESOLVED_VERSION
 from nlp.signals import REGISTRY
 from nlp.timing import TIMING_VERSION
 
-GRATITUDE = "candor.gratitude.v2"
+GRATITUDE = "candor.gratitude.v3"
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def test_enrich_a_new_signal_version_reruns_only_that_signal_and_its_dependents(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     before = notes(store)
-    bumped = GRATITUDE.replace(".v2", ".v3")
+    bumped = GRATITUDE + ".next"
     signal = REGISTRY[GRATITUDE]  # a KeyError here: the test names an old version
     monkeypatch.delitem(REGISTRY, GRATITUDE)
     monkeypatch.setitem(REGISTRY, bumped, signal)

@@ -45,10 +45,25 @@ def test_signals_gratitude_cites_the_thanking_sentence(text: str, evidence: str)
         "Thanks for reading, here is my idea for a new feature.",
         "Any ideas? Thanks for any help",
         "Would appreciate it if someone could look at this.",
+        "Is there a way to restore the backup on a new phone? I tried twice. Thanks!",
+        "Still crashing on 7.83. Which log do you need? Thank you all.",
     ],
 )
 def test_signals_gratitude_ignores_politeness(text: str) -> None:
     assert "gratitude" not in kinds(view(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        # the thanks comes before the next question: it answers help received
+        ("Thanks, that worked! Can I also move stickers?", "Thanks, that worked!"),
+        # "thanks again" looks back at help already given
+        ("Do I need my PIN for this? Thanks again.", "Thanks again."),
+    ],
+)
+def test_signals_gratitude_beside_a_question_still_counts(text: str, evidence: str) -> None:
+    assert kinds(view(text))["gratitude"] == [evidence]
 
 
 def test_signals_gratitude_reads_curly_apostrophes() -> None:
