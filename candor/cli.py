@@ -128,10 +128,13 @@ def crawl(
             show_default=False,
         ),
     ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="Only this one of the venue's `categories:`.")
+    ] = None,
 ) -> None:
     """Fetch new and changed threads from the configured forums."""
     with _progress("crawl") as progress:
-        reports = stages.crawl(_settings(), venue, max_threads, progress, full=full)
+        reports = stages.crawl(_settings(), venue, max_threads, progress, full, category)
     for r in reports:
         out.print(f"{r.venue}: {r.status}, " + ", ".join(f"{k} {v}" for k, v in r.stats.items()))
 

@@ -35,4 +35,9 @@ def configure(json_lines: bool = False, level: int = logging.INFO) -> None:
     )
 
 
+if not structlog.is_configured():
+    # Library use (a benchmark, an Airflow task) logs to stderr too: structlog's own default
+    # prints to stdout, where a caller's results go.
+    configure()
+
 log = structlog.get_logger("candor")

@@ -8,6 +8,7 @@ more parallel requests from Candor than configured. Plain data, no Airflow impor
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from corpus.settings import Settings, VenueConfig
@@ -18,6 +19,13 @@ POOL_PREFIX = "candor-venue-"
 def pool_name(venue: VenueConfig) -> str:
     """The Airflow pool that bounds the parallel requests to ``venue``."""
     return f"{POOL_PREFIX}{venue.name}"
+
+
+def crawl_task_id(venue: str, category: str | None = None) -> str:
+    """The crawl task of a venue, or of one of its categories (an Airflow-safe id)."""
+    if category is None:
+        return f"crawl_{venue}"
+    return f"crawl_{venue}__{re.sub(r'[^A-Za-z0-9_.-]', '_', category)}"
 
 
 def pools(settings: Settings) -> dict[str, dict[str, Any]]:

@@ -28,7 +28,7 @@ from typing import Any
 import pendulum
 from airflow.sdk import Asset, BaseNotifier, CronDataIntervalTimetable
 
-from candor.pools import pool_name, pools
+from candor.pools import crawl_task_id, pool_name, pools
 from corpus.settings import Settings, load_settings
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "SEARCH_INDEX",
     "THREADS",
     "WebhookNotifier",
+    "crawl_task_id",
     "dag_arguments",
     "every",
     "failure_payload",

@@ -73,16 +73,34 @@ def crawl(
     max_threads: int | None = None,
     progress: Progress | None = None,
     full: bool | None = None,
+    category: str | None = None,
 ) -> list[CrawlReport]:
     """Crawl one venue (or every configured venue) into the corpus.
 
     full: walk whole listings and check unlisted threads for deletion (True), only what
     changed (False), or let each venue's ``full_crawl_days`` decide (None).
+    category: only this one of ``venue``'s ``categories`` (a scope with its own watermark,
+    so a scheduler can crawl a large forum's categories as separate tasks).
     """
     venues = [settings.venue(venue)] if venue else settings.venues
     if not venues:
         raise InputError("no venues configured: add one under `venues:` in candor.yaml")
+    if category is not None:
+        venues = [_one_category(venues, venue, category)]
     return [_crawl_venue(settings, v, max_threads, progress, full) for v in venues]
+
+
+def _one_category(venues: list[VenueConfig], venue: str | None, category: str) -> VenueConfig:
+    """``venue``'s configuration narrowed to one of its configured categories."""
+    if venue is None:
+        raise InputError(f"crawling category {category!r} needs the venue it belongs to")
+    (found,) = venues
+    if category not in found.categories:
+        listed = ", ".join(found.categories) or "none"
+        raise InputError(
+            f"venue {venue} does not crawl category {category!r} (its `categories:`: {listed})"
+        )
+    return found.model_copy(update={"categories": [category]})
 
 
 def _crawl_venue(

@@ -33,9 +33,10 @@ def init() -> list[str]:
     return [v.name for v in settings.venues]
 
 
-def crawl(venue: str) -> dict[str, Any]:
-    """Crawl one venue; returns its crawl report (status and counts: new, changed, …)."""
-    (report,) = stages.crawl(load_settings(), venue)
+def crawl(venue: str, category: str | None = None) -> dict[str, Any]:
+    """Crawl one venue (or one of its categories); returns its crawl report (status and
+    counts: new, changed, …)."""
+    (report,) = stages.crawl(load_settings(), venue, category=category)
     return {"venue": report.venue, "status": report.status, **report.stats}
 
 

@@ -27,4 +27,4 @@ def annotation_values(
             m.Annotation.kind,
             m.Annotation.value,
         ).where(m.Annotation.kind.in_(list(kinds)))
-    ).tuples()
+    )

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from candor import stages
 from candor.sample_forum import SampleForum, load_topics
 from corpus import models as m
+from corpus.errors import InputError
 from corpus.ingest import ensure_venue
 from corpus.settings import Settings, VenueConfig
 from corpus.store import Store
@@ -121,4 +122,33 @@ def test_categories_venue_crawl_records_its_scope_and_saves_only_its_threads(
     assert saved == in_categories(topics, {17})
     whole = settings.venues[0].model_copy(update={"categories": []})
     assert watermark(store, whole) is None
+    store.dispose()
+
+
+def test_categories_one_category_of_a_venue_is_crawled_alone(
+    topics: list[dict[str, Any]], make_settings: Callable[..., Settings]
+) -> None:
+    """What a scheduler's per-category task runs: one scope, with its own watermark."""
+    with SampleForum(topics, chunk_size=CHUNK, page_size=4) as forum:
+        venue = {
+            "name": "sample",
+            "url": forum.base_url,
+            "allow_private_address": True,
+            "categories": ["category-17", "7"],
+        }
+        settings = make_settings(venues=[venue])
+        stages.init(settings)
+        (report,) = stages.crawl(settings, "sample", category="7")
+        with pytest.raises(InputError, match=r"venue sample does not crawl category '12' \("):
+            stages.crawl(settings, "sample", category="12")
+        with pytest.raises(InputError, match="needs the venue it belongs to"):
+            stages.crawl(settings, category="7")
+    assert report.stats["scope"] == ["7"]
+    store = Store(settings.store)
+    with store.session() as session:
+        saved = set(session.scalars(select(m.Thread.source_id)))
+    assert saved == in_categories(topics, {7})
+    both = settings.venues[0]
+    seven = both.model_copy(update={"categories": ["7"]})
+    assert watermark(store, seven) is not None and watermark(store, both) is None
     store.dispose()

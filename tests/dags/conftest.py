@@ -3,7 +3,8 @@
 - ``forum``: the sample forum (``THREADS`` topics) replayed on 127.0.0.1.
 - ``alerts``: a local HTTP server recording the JSON bodies POSTed to it (the alert webhook).
 - ``candor_config``: a ``candor.yaml`` with two venues, the sample forum and ``gone-forum`` (a
-  closed port: its crawl always fails), three products, no retries and ``alerts`` as webhook.
+  closed port: its crawls always fail; two categories, so two crawl tasks), three products, no
+  retries and ``alerts`` as webhook.
 - ``airflow_home``: a temporary ``AIRFLOW_HOME`` migrated with ``airflow db migrate`` (SQLite),
   ``dags/`` as the DAG folder, for the whole session: Airflow reads its configuration once, when
   first imported.
@@ -98,6 +99,7 @@ def candor_config(
                 "url": f"http://127.0.0.1:{closed_port()}",
                 "allow_private_address": True,
                 "concurrency": 1,
+                "categories": ["help", "Ideas & wishes"],  # one crawl task each
             },
         ],
         "products": [

@@ -1,9 +1,10 @@
 """Every DAG executed with ``dag.test()`` against the local sample forum, then the corpus checked.
 
 The session's configuration (``conftest.py``) has two venues: the sample forum and ``gone-forum``,
-whose port is closed. The ``pipeline`` fixture runs the DAGs once, in the order their Assets
-would wake them, with the curator's approval (a person's step) in between; each test then reads
-one aspect of what happened: task states, Asset events, the corpus, the release, the alerts.
+whose port is closed (crawled as two category tasks). The ``pipeline`` fixture runs the DAGs
+once, in the order their Assets would wake them, with the curator's approval (a person's step) in
+between; each test then reads one aspect of what happened: task states, Asset events, the
+corpus, the release, the alerts.
 """
 
 from __future__ import annotations
@@ -129,7 +130,8 @@ def test_dags_crawl_failing_venue_fails_only_its_own_task(pipeline: Pipeline) ->
     assert crawl.tasks == {
         "init": "success",
         "crawl_signal-community": "success",
-        "crawl_gone-forum": "failed",
+        "crawl_gone-forum__help": "failed",
+        "crawl_gone-forum__Ideas___wishes": "failed",
     }
     assert crawl.state == "failed"  # visible in the UI, yet the other venue's work is kept
     assert crawl.results["crawl_signal-community"]["new"] == 15
@@ -139,11 +141,16 @@ def test_dags_crawl_failing_venue_fails_only_its_own_task(pipeline: Pipeline) ->
 
 
 def test_dags_failure_alert_reaches_the_webhook(pipeline: Pipeline, alerts: Any) -> None:
-    (alert,) = alerts.received
-    assert (alert["dag_id"], alert["task_id"]) == ("candor_crawl", "crawl_gone-forum")
+    # one alert per failed task: each of the unreachable venue's two category crawls
+    assert sorted(a["task_id"] for a in alerts.received) == [
+        "crawl_gone-forum__Ideas___wishes",
+        "crawl_gone-forum__help",
+    ]
+    alert = next(a for a in alerts.received if a["task_id"] == "crawl_gone-forum__help")
+    assert alert["dag_id"] == "candor_crawl"
     assert alert["run_id"] == pipeline.runs["crawl"].run_id
     assert "SourceUnreachable: cannot reach the forum" in alert["error"]
-    assert alert["text"].startswith("Candor: candor_crawl.crawl_gone-forum failed")
+    assert alert["text"].startswith("Candor: candor_crawl.crawl_gone-forum__help failed")
 
 
 def test_dags_failed_crawl_leaves_the_corpus_whole(
