@@ -293,15 +293,21 @@ def build_report(
     )
 
 
+def csv_text(sections: list[Section]) -> str:
+    """Sections as one CSV for a spreadsheet: each section's header row then its rows, with a
+    ``section`` column first."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for section in sections:
+        writer.writerow(["section", *section.columns])
+        writer.writerows([section.title, *row] for row in section.rows)
+    return buffer.getvalue()
+
+
 def render(report: Report, fmt: str) -> str:
     """The report as ``md``, ``html`` or ``csv`` text."""
     if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        for section in report.sections:
-            writer.writerow(["section", *section.columns])
-            writer.writerows([section.title, *row] for row in section.rows)
-        return buffer.getvalue()
+        return csv_text(report.sections)
     if fmt == "md":
         lines = [f"# Candor pilot report since {report.since:%Y-%m-%d}", ""]
         for section in report.sections:

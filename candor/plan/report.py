@@ -3,8 +3,8 @@
 :func:`sections` turns the plan into titled tables (the weekly report's
 :class:`~candor.measure.report.Section`), :func:`charts` into SVG bar charts
 (:func:`candor.measure.charts.bar_chart`), and :func:`write_report` writes ``plan.md``,
-``plan.html`` and ``charts/*.svg`` into a folder. :func:`html_body` is the HTML without its page,
-which the studio's Plan page shows, so both show the same figures.
+``plan.html``, ``plan.csv`` and ``charts/*.svg`` into a folder. :func:`html_body` is the HTML
+without its page, which the studio's Plan page shows, so both show the same figures.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from candor.measure.charts import bar_chart
 from candor.measure.report import (
     Section,
+    csv_text,
     html_page,
     html_section,
     markdown_section,
@@ -267,7 +268,8 @@ def markdown(plan: Plan, chart_folder: str = "charts") -> str:
 
 
 def write_report(plan: Plan, folder: Path) -> list[Path]:
-    """Write ``plan.md``, ``plan.html`` and ``charts/*.svg`` into ``folder``; returns the paths."""
+    """Write ``plan.md``, ``plan.html``, ``plan.csv`` (every table, for a spreadsheet) and
+    ``charts/*.svg`` into ``folder``; returns the paths."""
     (folder / "charts").mkdir(parents=True, exist_ok=True)
     written = []
     for chart in charts(plan):
@@ -278,4 +280,6 @@ def write_report(plan: Plan, folder: Path) -> list[Path]:
     md.write_text(markdown(plan), encoding="utf-8")
     page = html_page(title(plan), f"<h1>{title(plan)}</h1>{html_body(plan)}")
     html.write_text(page, encoding="utf-8")
-    return [md, html, *written]
+    table = folder / "plan.csv"
+    table.write_text(csv_text(sections(plan)), encoding="utf-8")
+    return [md, html, table, *written]

@@ -36,6 +36,7 @@ people 3, 0, 0: 1.0). Another 28 topics opened after as-of give the clustering m
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 from collections.abc import Iterator
@@ -277,6 +278,13 @@ def test_plan_cli_writes_markdown_and_html_that_chromium_renders(
     assert "# Candor pilot plan as of 2025-06-26" in markdown
     assert "![Service capability per product (%)](charts/capability.svg)" in markdown
     assert "| 1 | I encountered a UI issue/bug in the desktop version |" in markdown
+
+    # The same tables for a spreadsheet: one CSV, a section column first.
+    rows = list(csv.reader((out / "plan.csv").open(encoding="utf-8")))
+    first = next(n for n, r in enumerate(rows) if r[0].startswith("Triage"))
+    assert rows[first - 1][:3] == ["section", "rank", "thread"]  # the section's header row
+    assert rows[first][1:3] == ["1", "I encountered a UI issue/bug in the desktop version"]
+    assert {r[0] for r in rows} >= {"Recommendations", "Service capability per product"}
 
     page = browser.new_page()
     errors: list[str] = []
