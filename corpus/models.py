@@ -288,6 +288,19 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class StudioSession(Base):
+    """One login to the studio: the signed cookie names it, and logging out ends it here, so a
+    copy of the cookie stops working too. Only the SHA-256 of the session's id is stored."""
+
+    __tablename__ = "studio_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    id_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
 class AuditEntry(Base):
     """Who did what to which object, when: approvals, edits, publishes, withdrawals, logins."""
 

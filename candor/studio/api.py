@@ -24,6 +24,7 @@ from candor.studio.security import (
     check_csrf,
     client_address,
     csrf_token,
+    end_session,
     start_session,
 )
 from candor.studio.tokens import create_token, describe, list_tokens, revoke_token
@@ -103,7 +104,7 @@ def login(request: Request, credentials: Credentials) -> SessionInfo:
         else:
             studio.limiter.succeeded(credentials.username, address)
             curation.audit(session, user.username, "login", subject, ip=address, api=True)
-            start_session(request, user)
+            start_session(request, session, user)
             info = Viewer(user.id, user.username, user.role)
     if user is None:
         raise NotLoggedIn()
@@ -114,7 +115,7 @@ def login(request: Request, credentials: Credentials) -> SessionInfo:
 def logout(request: Request, user: Reader) -> dict[str, bool]:
     with context(request).store.session() as session:
         curation.audit(session, user.username, "logout", f"user:{user.username}")
-    request.session.clear()
+        end_session(request, session)
     return {"ok": True}
 
 

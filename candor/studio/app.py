@@ -36,6 +36,7 @@ from candor.studio.security import (
     Viewer,
     api_token,
     csrf_token,
+    session_user,
 )
 from candor.studio.tokens import authenticate_token
 from corpus import models as m
@@ -255,12 +256,11 @@ def viewer(
             if user is None:
                 raise NotLoggedIn("unknown or revoked API token")
             return Viewer(user.id, user.username, user.role)
-    uid = request.session.get("uid")
-    if not uid:
+    if not request.session.get("uid"):
         raise NotLoggedIn()
     with context(request).store.session() as session:
-        user = session.get(m.User, uid)
-        if user is None or not user.active:
+        user = session_user(request, session)
+        if user is None:
             request.session.clear()
             raise NotLoggedIn()
         return Viewer(user.id, user.username, user.role)

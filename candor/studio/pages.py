@@ -27,6 +27,7 @@ from candor.studio.searching import SearchParams
 from candor.studio.security import (
     check_csrf,
     client_address,
+    end_session,
     start_session,
 )
 from candor.studio.tokens import create_token, describe, list_tokens, revoke_token
@@ -73,7 +74,7 @@ def login(
         else:
             studio.limiter.succeeded(username, address)
             curation.audit(session, user.username, "login", f"user:{username}", ip=address)
-            start_session(request, user)
+            start_session(request, session, user)
     if user is None:
         return render(
             request,
@@ -90,7 +91,7 @@ def login(
 def logout(request: Request, user: Reader) -> Response:
     with context(request).store.session() as session:
         curation.audit(session, user.username, "logout", f"user:{user.username}")
-    request.session.clear()
+        end_session(request, session)
     return _redirect("/login")
 
 

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import threading
@@ -27,6 +28,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from candor.studio.users import can
 from corpus import models as m
@@ -131,11 +134,49 @@ async def check_csrf(request: Request, credentials: Bearer) -> None:
         raise Forbidden("missing or wrong CSRF token: reload the page and try again")
 
 
-def start_session(request: Request, user: m.User) -> None:
-    """A fresh session for ``user`` (new CSRF token: nothing carries over from before login)."""
-    request.session.clear()
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def start_session(request: Request, db: Session, user: m.User) -> None:
+    """A fresh session for ``user`` (new CSRF token: nothing carries over from before login),
+    recorded in the store so that logging out ends it for every copy of the cookie."""
+    end_session(request, db)
+    session_id = secrets.token_urlsafe(32)
+    db.add(m.StudioSession(user_id=user.id, id_hash=_digest(session_id)))
     request.session["uid"] = user.id
+    request.session["sid"] = session_id
     request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def end_session(request: Request, db: Session) -> None:
+    """End the cookie's session in the store and forget it in the cookie."""
+    session_id = request.session.get("sid")
+    if session_id:
+        db.execute(
+            update(m.StudioSession)
+            .where(
+                m.StudioSession.id_hash == _digest(session_id), m.StudioSession.ended_at.is_(None)
+            )
+            .values(ended_at=m.utcnow())
+        )
+    request.session.clear()
+
+
+def session_user(request: Request, db: Session) -> m.User | None:
+    """The active user whose session the cookie names, while that session has not ended."""
+    uid, session_id = request.session.get("uid"), request.session.get("sid")
+    if not uid or not session_id:
+        return None
+    open_session = db.scalar(
+        select(m.StudioSession).where(
+            m.StudioSession.id_hash == _digest(session_id), m.StudioSession.ended_at.is_(None)
+        )
+    )
+    if open_session is None or open_session.user_id != uid:
+        return None
+    user = db.get(m.User, uid)
+    return user if user is not None and user.active else None
 
 
 @dataclass(frozen=True)

@@ -365,10 +365,18 @@ def test_api_deactivated_user_loses_the_session_at_once(
     assert client.get("/api/products").status_code == 401
 
 
-def test_api_logout_ends_the_session(client: TestClient, login: Login) -> None:
+def test_api_logout_ends_the_session_for_every_copy_of_its_cookie(
+    client: TestClient, login: Login
+) -> None:
     token = login(client, "vic")
+    copied = dict(client.cookies)  # e.g. taken from a shared machine before logging out
     assert client.post("/api/logout", headers={"X-CSRF-Token": token}).status_code == 200
     assert client.get("/api/products").status_code == 401
+    client.cookies.update(copied)
+    assert client.get("/api/products").status_code == 401  # the store says it has ended
+
+    login(client, "vic")  # a new login is a new session
+    assert client.get("/api/products").status_code == 200
 
 
 def test_api_is_documented_by_openapi(client: TestClient) -> None:
