@@ -25,7 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from candor import logs, stages
-from corpus.errors import CandorError
+from corpus.errors import CandorError, InputError
 from corpus.settings import CONFIG_FILE, Settings, VenueConfig, load_settings
 
 app = typer.Typer(
@@ -322,6 +322,17 @@ def status(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
         _print_status(result)
 
 
+@app.command("settings")
+def show_settings() -> None:
+    """Print every setting as Candor reads it (candor.yaml, environment, defaults), as YAML."""
+    import yaml
+
+    values = _settings().model_dump(mode="json")
+    if values.get("studio", {}).get("secret_key"):
+        values["studio"]["secret_key"] = "(set)"
+    typer.echo(yaml.safe_dump(values, sort_keys=False, allow_unicode=True), nl=False)
+
+
 @app.command()
 def doctor(
     deep: Annotated[
@@ -363,7 +374,7 @@ def devset(
 
     settings = _settings()
     items = list(build(sample_data or settings.sample_data, _dev_venue(settings)))
-    output.write_text("".join(json.dumps(i) + "\n" for i in items), encoding="utf-8")
+    _write(output, "".join(json.dumps(i) + "\n" for i in items))
     out.print(f"wrote {len(items)} items to {output}")
 
 
@@ -411,6 +422,14 @@ def train_head(
     out.print(f"trained {name} on {head.trained_on} → {path}")
 
 
+def _write(path: Path, text: str) -> None:
+    """Write a result file, or say plainly why it cannot be written."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write it ({exc.strerror})") from exc
+
+
 def _dev_venue(settings: Settings, name: str | None = None) -> VenueConfig:
     """The venue whose rules the dev set is read with: ``name``, the first configured venue,
     else the example configuration's (the sample forum's)."""
@@ -430,19 +449,20 @@ def eval_(
         str | None,
         typer.Option(
             help="Whose category_hints read the threads' forum_category (default: the first "
-            "configured venue, else the example's)."
+            "configured venue, else the example's). Threads are linked to the configured "
+            "products, else the example's."
         ),
     ] = None,
 ) -> None:
     """Judge a labelled set: precision, recall and F1 per key, beside a keyword baseline."""
+    from candor.demo import example_products
     from candor.evaluate import evaluate_file
 
     settings = _settings()
-    report, preds = evaluate_file(settings, file, _dev_venue(settings, venue))
+    products = settings.products or example_products()
+    report, preds = evaluate_file(settings, file, _dev_venue(settings, venue), products)
     if predictions:
-        predictions.write_text(
-            "".join(json.dumps(asdict(p)) + "\n" for p in preds), encoding="utf-8"
-        )
+        _write(predictions, "".join(json.dumps(asdict(p)) + "\n" for p in preds))
     if as_json:
         out.print_json(json.dumps(report["all"]))
         return
@@ -661,7 +681,7 @@ def report(
         raise typer.BadParameter(f"--format must be one of {', '.join(FORMATS)}")
     text = weekly_report(_settings(), _day(since), fmt)
     if output:
-        output.write_text(text, encoding="utf-8")
+        _write(output, text)
         err.print(f"wrote {output}")
     else:
         typer.echo(text, nl=False)

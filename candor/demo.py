@@ -16,7 +16,7 @@ import yaml
 
 from candor import stages
 from candor.sample_forum import SampleForum, load_topics
-from corpus.settings import CONFIG_FILE, Settings, VenueConfig, load_settings
+from corpus.settings import CONFIG_FILE, ProductConfig, Settings, VenueConfig, load_settings
 
 EXAMPLE_CONFIG = Path(__file__).parent / "data" / "candor.example.yaml"
 DEMO_REVIEWER = "demo"
@@ -33,6 +33,12 @@ def example_venue() -> VenueConfig:
     """The sample forum's venue as the example configuration describes it."""
     config = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
     return VenueConfig.model_validate(config["venues"][0])
+
+
+def example_products() -> list[ProductConfig]:
+    """The sample forum's products as the example configuration lists them."""
+    config = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+    return [ProductConfig.model_validate(p) for p in config["products"]]
 
 
 def write_demo_config(folder: Path, taxonomy: Path, sample_data: Path) -> Path:
@@ -85,6 +91,10 @@ def run_demo(
             f"{enrich.annotations} annotations ({enrich.seconds:.1f} s)",
         )
     )
+    indexed = stages.index(settings)
+    result.steps.append(
+        ("index", f"{indexed.threads_indexed} threads, {indexed.posts_indexed} posts searchable")
+    )
     select = stages.select_threads(settings)
     result.steps.append(
         ("select", f"{select.candidates} candidates for {select.products} products")
@@ -97,6 +107,7 @@ def run_demo(
                 DEMO_REVIEWER,
                 top=approve_top,
                 reason="approved by `candor demo` standing in for a curator",
+                within_top=True,  # run again, approve nothing new
             )
         )
         for p in settings.products

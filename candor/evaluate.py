@@ -7,22 +7,35 @@ from typing import Any
 
 import numpy as np
 
-from corpus.settings import Settings, VenueConfig
+from corpus.settings import ProductConfig, Settings, VenueConfig
 from corpus.taxonomy import load_taxonomy
 from nlp import models
 from nlp.category_head import load_category_head
 from nlp.classify import check_hints
-from nlp.evaluation import Evaluator, Prediction, read_items, score, score_by_split
+from nlp.evaluation import (
+    Evaluator,
+    Prediction,
+    check_gold_categories,
+    read_items,
+    score,
+    score_by_split,
+)
 from nlp.heads import load_head
+from nlp.products import ProductLinker
 
 
 def evaluate_file(
-    settings: Settings, path: Path, venue: VenueConfig | None = None
+    settings: Settings,
+    path: Path,
+    venue: VenueConfig | None = None,
+    products: list[ProductConfig] | None = None,
 ) -> tuple[dict[str, Any], list[Prediction]]:
     """Return ``({"all": report, <split>: report…}, predictions)`` for the items in ``path``;
-    ``venue``'s ``category_hints`` read the threads' ``forum_category``."""
+    ``venue``'s ``category_hints`` read the threads' ``forum_category``, and threads are linked
+    to ``products`` (default: the configured ones)."""
     items = read_items(path)
     taxonomy = load_taxonomy(settings.taxonomy)
+    check_gold_categories(path, items, taxonomy)
     hints = venue.category_hints if venue else {}
     if venue:
         check_hints(taxonomy, venue.name, hints)
@@ -39,8 +52,10 @@ def evaluate_file(
             dtype=np.float32,
         )
 
+    nlp = models.sentence_splitter(settings.nlp.spacy_model)
+    products = settings.products if products is None else products
     evaluator = Evaluator(
-        models.sentence_splitter(settings.nlp.spacy_model),
+        nlp,
         taxonomy,
         encode,
         settings.nlp.category_threshold,
@@ -48,6 +63,7 @@ def evaluate_file(
         load_head("admission", settings.nlp.embedding_model),
         load_category_head(settings.nlp.embedding_model),
         hints,
+        ProductLinker(nlp, products) if products else None,
     )
     predictions = evaluator.predict(items)
     return {"all": score(predictions), **score_by_split(predictions)}, predictions

@@ -244,10 +244,13 @@ def approve(
     top: int = 0,
     candidate_ids: list[int] | None = None,
     reason: str | None = None,
+    within_top: bool = False,
 ) -> list[int]:
     """Approve candidates of ``product``: the ``top`` best not yet reviewed, or those named.
 
-    Returns the ids approved. Already reviewed candidates are left as their reviewer decided.
+    ``within_top``: only those of the ``top`` best that are not yet reviewed, so running it again
+    approves nothing new. Returns the ids approved. Already reviewed candidates are left as their
+    reviewer decided.
     """
     store = open_store(settings)
     with store.session() as session:
@@ -268,7 +271,8 @@ def approve(
                 raise InputError(f"candidates {missing} are not active candidates of {product}")
             chosen = [by_id[i] for i in candidate_ids]
         else:
-            chosen = [c for c in candidates if c.id not in reviewed][:top]
+            pool = candidates[:top] if within_top else candidates
+            chosen = [c for c in pool if c.id not in reviewed][:top]
         for candidate in chosen:
             record_review(session, candidate, "approved", reviewer, reason)
     store.dispose()

@@ -72,7 +72,10 @@ def load_taxonomy(path: Path) -> Taxonomy:
     try:
         data, node = yamlfile.load(path)
     except FileNotFoundError as exc:
-        raise TaxonomyError(f"{path}: taxonomy file not found") from exc
+        raise TaxonomyError(
+            f"{path}: taxonomy file not found (point `taxonomy:` in candor.yaml at yours; "
+            "the taxonomy.yaml in Candor's repository is an example to copy)"
+        ) from exc
     except ValueError as exc:
         raise TaxonomyError(str(exc)) from exc
     if not isinstance(data, dict):

@@ -52,7 +52,7 @@ def check_hints(taxonomy: Taxonomy, venue: str, hints: dict[str, str]) -> None:
         if category not in known:
             raise InputError(
                 f"venue {venue}: category_hints[{forum_category!r}] is {category!r}, which is "
-                f"not a category of the taxonomy {', '.join(sorted(known))})"
+                f"not a category of the taxonomy (one of: {', '.join(sorted(known))})"
             )
 
 

@@ -45,7 +45,7 @@ ADMISSION_HEAD = "candor.admission_head.v1"
 """The trained head whose verdicts the staff-post signals read."""
 ROLES = "candor.roles.v1"
 TAXONOMY = TAXONOMY_VERSION
-PRODUCTS = "candor.products.v1"
+PRODUCTS = "candor.products.v2"  # v2: the title's products, else the opening post's
 HELPERS = "candor.helpers.v1"
 
 

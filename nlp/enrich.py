@@ -109,6 +109,8 @@ def enrich(
 ) -> EnrichReport:
     """Enrich every thread that changed since it was last enriched; see the module docstring."""
     started = time.perf_counter()
+    for venue in settings.venues:  # before any model loads: a typo fails in a second
+        check_hints(taxonomy, venue.name, venue.category_hints)
     keys = component_keys(settings, taxonomy)
     with store.session() as session:
         pending = pending_threads(session, c.digest(keys))
@@ -181,8 +183,6 @@ class _Enricher:
         texts = TaxonomyClassifier.prototype_texts(self.taxonomy)
         vectors = dict(zip(texts, self.encode(texts), strict=True))
         head = load_category_head(self.settings.nlp.embedding_model)
-        for venue in self.settings.venues:
-            check_hints(self.taxonomy, venue.name, venue.category_hints)
         return TaxonomyClassifier(self.taxonomy, vectors, head)
 
     @cached_property
@@ -457,15 +457,22 @@ class _Enricher:
                     links[0].mentions,
                     c.PRODUCTS,
                     [
-                        {
-                            "post_id": work[link.evidence[0]].post.id,
-                            "start": link.evidence[1],
-                            "end": link.evidence[2],
-                            "text": _slice(work[link.evidence[0]], link.evidence[1:]),
-                            "why": link.slug,
-                        }
-                        for link in links
-                        if link.evidence
+                        *(
+                            {"why": f"{link.slug}: named in the title", "text": link.title_words}
+                            for link in links
+                            if link.title_words
+                        ),
+                        *(
+                            {
+                                "post_id": work[link.evidence[0]].post.id,
+                                "start": link.evidence[1],
+                                "end": link.evidence[2],
+                                "text": _slice(work[link.evidence[0]], link.evidence[1:]),
+                                "why": link.slug,
+                            }
+                            for link in links
+                            if link.evidence
+                        ),
                     ],
                 )
 

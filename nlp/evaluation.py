@@ -32,6 +32,7 @@ from nlp.classify import hint_for, thread_text
 from nlp.heads import Encoder, Learned, LinearHead, score_posts
 from nlp.kinds import staff_post_kind
 from nlp.language import detect
+from nlp.products import ProductLinker
 from nlp.resolution import JudgedPost, resolution
 from nlp.roles import COMMUNITY, OPENER, STAFF
 from nlp.sentences import split_sentences
@@ -46,6 +47,7 @@ BOOLEAN_KEYS = (
     "resolved",
 )
 CLASS_KEYS = ("staff_post_kind", "category")
+SET_KEYS = ("products",)
 KINDS = ("admission", "empathy", "deflection", "release_note", "answer", "other")
 ROLES = {"staff": STAFF, "customer": COMMUNITY, "opener": OPENER}
 
@@ -56,7 +58,7 @@ class _Item(BaseModel):
     id: str
     title: str = ""
     split: str | None = None
-    gold: dict[str, bool | str] = Field(default_factory=dict)
+    gold: dict[str, bool | str | list[str]] = Field(default_factory=dict)
 
 
 class PostItem(_Item):
@@ -83,6 +85,8 @@ class ThreadItem(_Item):
 def read_items(path: Path) -> list[PostItem | ThreadItem]:
     """Parse a labelled set; errors name the file, line and field."""
     items: list[PostItem | ThreadItem] = []
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
             if not line.strip():
@@ -96,6 +100,18 @@ def read_items(path: Path) -> list[PostItem | ThreadItem]:
             except (ValidationError, AttributeError) as exc:
                 raise InputError(f"{path}:{number}: {_first_problem(exc)}") from exc
     return items
+
+
+def check_gold_categories(path: Path, items: Sequence[_Item], taxonomy: Taxonomy) -> None:
+    """Refuse a gold category the taxonomy does not have: it could only ever score as a miss."""
+    known = {c.id for c in taxonomy.categories} | {UNCLASSIFIED}
+    for item in items:
+        category = item.gold.get("category")
+        if category is not None and category not in known:
+            raise InputError(
+                f"{path}: item {item.id!r} has gold category {category!r}, which is not a "
+                f"taxonomy category ({', '.join(sorted(known))})"
+            )
 
 
 def _first_problem(exc: Exception) -> str:
@@ -128,6 +144,7 @@ class Evaluator:
         admission_head: LinearHead | None = None,
         category_head: CategoryHead | None = None,
         category_hints: dict[str, str] | None = None,
+        linker: ProductLinker | None = None,
     ) -> None:
         from nlp.classify import TaxonomyClassifier
 
@@ -135,6 +152,7 @@ class Evaluator:
         self.threshold, self.margin = threshold, margin
         self.admission_head = admission_head
         self.category_hints = category_hints or {}
+        self.linker = linker
         texts = TaxonomyClassifier.prototype_texts(taxonomy)
         self.classifier = TaxonomyClassifier(
             taxonomy, dict(zip(texts, encode(texts), strict=True)), category_head
@@ -208,7 +226,15 @@ class Evaluator:
         prediction.evidence["category"] = [
             c.nearest_example or c.evidence()["why"] for c in categories[:1]
         ]
-        prediction.baseline = keyword_baseline_thread(item, self.taxonomy)
+        if self.linker is not None:
+            links = self.linker.link(item.title, [p.text for p in item.posts])
+            prediction.predicted["products"] = sorted(link.slug for link in links)
+            prediction.evidence["products"] = [
+                link.title_words or item.posts[link.evidence[0]].text[slice(*link.evidence[1:])]
+                for link in links
+                if link.title_words or link.evidence
+            ]
+        prediction.baseline = keyword_baseline_thread(item, self.taxonomy, self.linker)
         return prediction
 
 
@@ -231,7 +257,9 @@ def keyword_baseline_post(item: PostItem) -> dict[str, Any]:
     return baseline
 
 
-def keyword_baseline_thread(item: ThreadItem, taxonomy: Taxonomy) -> dict[str, Any]:
+def keyword_baseline_thread(
+    item: ThreadItem, taxonomy: Taxonomy, linker: ProductLinker | None = None
+) -> dict[str, Any]:
     text = "\n".join([item.title, *(p.text for p in item.posts)]).lower()
     hits = {c.id: sum(text.count(k.lower()) for k in c.keywords) for c in taxonomy.categories}
     best = max(hits, key=lambda c: hits[c])
@@ -240,6 +268,8 @@ def keyword_baseline_thread(item: ThreadItem, taxonomy: Taxonomy) -> dict[str, A
         "resolved": any(p.accepted for p in item.posts)
         or any(_has(t, "thank", "work") for t in opener_replies),
         "category": best if hits[best] else UNCLASSIFIED,
+        # every product named anywhere in the thread (Candor's rule before the title decided)
+        "products": sorted(linker.mentioned(text)) if linker else [],
     }
 
 
@@ -275,18 +305,34 @@ def macro(pairs: list[tuple[str, str]]) -> dict[str, float | int]:
     return {**mean, "support": len(pairs)}
 
 
+def micro(pairs: list[tuple[Any, Any]]) -> dict[str, float | int]:
+    """Micro-averaged precision, recall and F1 over the members of gold and predicted sets."""
+    counts = [(set(g), set(p)) for g, p in pairs]
+    tp = sum(len(g & p) for g, p in counts)
+    fp = sum(len(p - g) for g, p in counts)
+    fn = sum(len(g - p) for g, p in counts)
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 3),
+        "recall": round(recall, 3),
+        "f1": round(f1, 3),
+        "support": tp + fn,
+    }
+
+
 def score(predictions: Sequence[Prediction]) -> dict[str, Any]:
     """The report: per gold key, Candor's figures and the keyword baseline's."""
     report: dict[str, Any] = {}
-    for key in (*BOOLEAN_KEYS, *CLASS_KEYS):
+    for key in (*BOOLEAN_KEYS, *CLASS_KEYS, *SET_KEYS):
         judged = [p for p in predictions if key in p.gold and key in p.predicted]
         if not judged:
             continue
-        measure = prf if key in BOOLEAN_KEYS else macro
+        measure = prf if key in BOOLEAN_KEYS else micro if key in SET_KEYS else macro
+        empty = False if key in BOOLEAN_KEYS else [] if key in SET_KEYS else ""
         ours = [(p.gold[key], p.predicted[key]) for p in judged]
-        base = [
-            (p.gold[key], p.baseline.get(key, False if key in BOOLEAN_KEYS else "")) for p in judged
-        ]
+        base = [(p.gold[key], p.baseline.get(key, empty)) for p in judged]
         report[key] = {**measure(ours), "keyword_baseline": measure(base)}  # type: ignore[arg-type]
         if key == "staff_post_kind":
             confusion: dict[str, Counter[str]] = defaultdict(Counter)

@@ -89,7 +89,18 @@ def _session_info(request: Request, user: Viewer) -> SessionInfo:
     return SessionInfo(username=user.username, role=user.role, csrf_token=csrf_token(request))
 
 
-@router.post("/login", response_model=SessionInfo)
+class Problem(BaseModel):
+    detail: str
+
+
+@router.post(
+    "/login",
+    response_model=SessionInfo,
+    responses={
+        401: {"model": Problem, "description": "Wrong username or password."},
+        429: {"model": Problem, "description": "Too many failed attempts: wait and retry."},
+    },
+)
 def login(request: Request, credentials: Credentials) -> SessionInfo:
     """Log in: sets the session cookie and returns the CSRF token. Rate limited (429)."""
     studio = context(request)
@@ -107,7 +118,7 @@ def login(request: Request, credentials: Credentials) -> SessionInfo:
             start_session(request, session, user)
             info = Viewer(user.id, user.username, user.role)
     if user is None:
-        raise NotLoggedIn()
+        raise NotLoggedIn("wrong username or password")
     return _session_info(request, info)
 
 

@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from corpus.errors import InputError
 from corpus.search.base import (
     DIMS,
     GROUPS,
@@ -94,6 +95,10 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
 
 
+class IndexNotBuilt(InputError):
+    """A search before the first ``candor index``."""
+
+
 class LocalIndex(SearchIndex):
     """The index in one SQLite file at ``path``; see the module docstring.
 
@@ -111,6 +116,7 @@ class LocalIndex(SearchIndex):
         self._db: sqlite3.Connection | None = None
         self._matrix: tuple[int, list[str], list[tuple[int, int, str]], np.ndarray] | None = None
         self._columns_cache: tuple[int, Columns] | None = None
+        self._built = False
 
     # -- connection and schema
 
@@ -121,6 +127,18 @@ class LocalIndex(SearchIndex):
         db.execute("PRAGMA journal_mode=DELETE")
         db.execute("PRAGMA synchronous=NORMAL")
         return db
+
+    def _require_built(self) -> None:
+        """Reading an index nobody has built yet: say what to run, not "no such table"."""
+        if not self._built:
+            self._built = (
+                self.db.execute("SELECT 1 FROM sqlite_master WHERE name = 'docs_fts'").fetchone()
+                is not None
+            )
+        if not self._built:
+            raise IndexNotBuilt(
+                f"{self.path}: the search index is not built yet: run `candor index`"
+            )
 
     @property
     def db(self) -> sqlite3.Connection:
@@ -285,6 +303,7 @@ class LocalIndex(SearchIndex):
         facets: bool = False,
     ) -> SearchResult:
         self._reopen_if_swapped()
+        self._require_built()
         match = _fts_query(text)
         if not match:
             return SearchResult([], 0, {})
@@ -353,6 +372,7 @@ class LocalIndex(SearchIndex):
         exclude: Sequence[str] = (),
     ) -> list[Hit]:
         self._reopen_if_swapped()
+        self._require_built()
         query = unit_vector(vector)
         keys, meta, matrix = self._vectors()
         if not keys:
@@ -380,6 +400,7 @@ class LocalIndex(SearchIndex):
         return hits
 
     def thread_vector(self, thread_key: str) -> np.ndarray | None:
+        self._require_built()
         row = self.db.execute(
             "SELECT vector FROM vectors WHERE thread_key = ?", (thread_key,)
         ).fetchone()

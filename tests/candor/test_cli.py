@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import yaml
+
 from tests.conftest import TAXONOMY
 
 
@@ -35,7 +37,10 @@ def test_cli_status_before_init_says_what_to_run(tmp_path: Path) -> None:
 
 def test_cli_init_writes_config_then_status_counts_zero(tmp_path: Path) -> None:
     result = candor("init", cwd=tmp_path)
-    assert result.returncode == 1 and "taxonomy file not found" in result.stderr
+    assert result.returncode == 1
+    assert "taxonomy file not found (point `taxonomy:` in candor.yaml at yours" in " ".join(
+        result.stderr.split()
+    )
     config = tmp_path / "candor.yaml"
     config.write_text(
         config.read_text().replace("taxonomy: taxonomy.yaml", f"taxonomy: {TAXONOMY}")
@@ -58,3 +63,28 @@ def test_cli_eval_rejects_a_malformed_line_naming_it(tmp_path: Path) -> None:
     result = candor("eval", str(items), cwd=tmp_path)
     assert result.returncode == 1
     assert f"{items}:2:" in result.stderr
+
+
+def test_cli_eval_and_devset_name_a_missing_file_or_folder(tmp_path: Path) -> None:
+    missing = candor("eval", str(tmp_path / "nope.jsonl"), cwd=tmp_path)
+    assert missing.returncode == 1
+    said = "".join(missing.stderr.split())  # rich wraps long paths
+    assert f"{tmp_path / 'nope.jsonl'}:nosuchfile" in said
+    nowhere = tmp_path / "no-such-folder" / "dev.jsonl"
+    unwritable = candor("devset", "--out", str(nowhere), cwd=Path(__file__).parents[2])
+    assert unwritable.returncode == 1
+    said = "".join(unwritable.stderr.split())
+    assert f"{nowhere}:cannotwriteit(Nosuchfileordirectory)" in said
+
+
+def test_cli_settings_prints_every_setting_with_its_value(tmp_path: Path) -> None:
+    (tmp_path / "candor.yaml").write_text(
+        f"taxonomy: {TAXONOMY}\nstudio: {{secret_key: do-not-print-me-0123456789abcdef}}\n"
+        "publish: {per_page: 7}\n"
+    )
+    shown = candor("settings", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    values = yaml.safe_load(shown.stdout)
+    assert values["publish"]["per_page"] == 7  # from the file
+    assert values["select"]["per_product"] > 0  # a default
+    assert "do-not-print-me" not in shown.stdout and values["studio"]["secret_key"] == "(set)"

@@ -10,7 +10,7 @@ from candor.demo import example_venue
 from candor.devset import DEV_LABELS, build
 from candor.evaluate import evaluate_file
 from corpus.settings import load_settings
-from nlp.evaluation import BOOLEAN_KEYS, CLASS_KEYS
+from nlp.evaluation import BOOLEAN_KEYS, CLASS_KEYS, SET_KEYS
 
 ROOT = Path(__file__).parents[2]
 
@@ -23,7 +23,7 @@ def test_devset_every_label_finds_its_post_or_thread(sample_data: Path) -> None:
     kinds = Counter(i["type"] for i in items)
     assert kinds["thread"] >= 150 and kinds["post"] >= 600
     for item in items:
-        assert set(item["gold"]) <= set(BOOLEAN_KEYS) | set(CLASS_KEYS), item["id"]
+        assert set(item["gold"]) <= {*BOOLEAN_KEYS, *CLASS_KEYS, *SET_KEYS}, item["id"]
         assert item["split"] in {"tune", "holdout"}
         assert isinstance(item["text"], str) if item["type"] == "post" else item["posts"]
     splits = Counter(i["split"] for i in items)

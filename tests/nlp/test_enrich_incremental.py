@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from corpus import models as m
+from corpus.errors import InputError
 from corpus.ingest import ensure_venue, save_thread
 from corpus.records import ThreadRecord
 from corpus.settings import Settings
@@ -143,3 +144,12 @@ def test_enrich_a_new_signal_version_reruns_only_that_signal_and_its_dependents(
         if key[1] in kept:
             assert after[key] == before[key], key  # kept: same row, same component
     assert run().threads_total == 0
+
+
+def test_enrich_refuses_a_category_hint_the_taxonomy_lacks_before_loading_models(
+    store: Store, make_settings: Callable[..., Settings]
+) -> None:
+    venue = {"name": "forum", "url": "https://forum.example", "category_hints": {"Ideas": "wish"}}
+    settings = make_settings(venues=[venue])
+    with pytest.raises(InputError, match=r"venue forum: category_hints\['Ideas'\] is 'wish'"):
+        enrich(store, settings, load_taxonomy(settings.taxonomy))

@@ -63,3 +63,11 @@ def test_cli_index_then_query(
             from corpus.search.elastic import ElasticsearchIndex
 
             ElasticsearchIndex(search_setting, prefix="candor").drop()
+
+
+def test_cli_query_before_the_first_index_says_what_to_run(tmp_path: Path, store: Store) -> None:
+    (tmp_path / "candor.yaml").write_text(f"store: {store.url}\ntaxonomy: {TAXONOMY}\n")
+    found = candor("search", "query", "clocks", cwd=tmp_path)
+    assert found.returncode == 1, found.stderr
+    said = " ".join(found.stderr.split())
+    assert "the search index is not built yet: run `candor index`" in said

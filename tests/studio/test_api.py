@@ -321,8 +321,9 @@ def test_api_audit_log_records_logins_and_failures(
 
 def test_api_login_rate_limit_per_username_and_address(client: TestClient, login: Login) -> None:
     wrong = {"username": "cai", "password": "not the password"}
-    codes = [client.post("/api/login", json=wrong).status_code for _ in range(4)]
-    assert codes == [401, 401, 401, 429]
+    answers = [client.post("/api/login", json=wrong) for _ in range(4)]
+    assert [a.status_code for a in answers] == [401, 401, 401, 429]
+    assert answers[0].json() == {"detail": "wrong username or password"}
     limited = client.post("/api/login", json={"username": "cai", "password": corpus.PASSWORD})
     assert limited.status_code == 429  # even the right password waits for the window
     assert int(limited.headers["retry-after"]) > 0
@@ -394,6 +395,7 @@ def test_api_is_documented_by_openapi(client: TestClient) -> None:
         "/api/users",
     } <= paths
     assert not any(p.startswith(("/queue", "/compose")) for p in paths)  # pages stay out
+    assert {"200", "401", "429"} <= set(spec["paths"]["/api/login"]["post"]["responses"])
 
 
 def test_api_candidate_explains_its_freshness(tmp_path: Path) -> None:
