@@ -275,12 +275,16 @@ def keyword_baseline_thread(
 
 def prf(pairs: Iterable[tuple[bool, bool]]) -> dict[str, float | int]:
     """Precision, recall and F1 of the positive class from (gold, predicted) pairs."""
-    tp = fp = fn = support = 0
+    tp = fp = fn = 0
     for gold, predicted in pairs:
-        support += gold
         tp += gold and predicted
         fp += predicted and not gold
         fn += gold and not predicted
+    return _figures(tp, fp, fn)
+
+
+def _figures(tp: int, fp: int, fn: int) -> dict[str, float | int]:
+    """Precision, recall and F1 from counts; support is what the gold labels hold."""
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -288,7 +292,7 @@ def prf(pairs: Iterable[tuple[bool, bool]]) -> dict[str, float | int]:
         "precision": round(precision, 3),
         "recall": round(recall, 3),
         "f1": round(f1, 3),
-        "support": support,
+        "support": tp + fn,
     }
 
 
@@ -308,18 +312,11 @@ def macro(pairs: list[tuple[str, str]]) -> dict[str, float | int]:
 def micro(pairs: list[tuple[Any, Any]]) -> dict[str, float | int]:
     """Micro-averaged precision, recall and F1 over the members of gold and predicted sets."""
     counts = [(set(g), set(p)) for g, p in pairs]
-    tp = sum(len(g & p) for g, p in counts)
-    fp = sum(len(p - g) for g, p in counts)
-    fn = sum(len(g - p) for g, p in counts)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / (tp + fn) if tp + fn else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": round(precision, 3),
-        "recall": round(recall, 3),
-        "f1": round(f1, 3),
-        "support": tp + fn,
-    }
+    return _figures(
+        sum(len(g & p) for g, p in counts),
+        sum(len(p - g) for g, p in counts),
+        sum(len(g - p) for g, p in counts),
+    )
 
 
 def score(predictions: Sequence[Prediction]) -> dict[str, Any]:

@@ -101,25 +101,36 @@ def test_categories_crawl_never_becomes_the_whole_forums_watermark(store: Store)
     assert days_ago["whole"] == round((m.utcnow() - watermark(store, android)) / timedelta(days=1))
 
 
+def sample_venue(
+    forum: SampleForum, make_settings: Callable[..., Settings], categories: list[str]
+) -> Settings:
+    """Settings with one venue, the replayed forum crawled by ``categories``; store ready."""
+    venue = {
+        "name": "sample",
+        "url": forum.base_url,
+        "allow_private_address": True,
+        "categories": categories,
+    }
+    settings = make_settings(venues=[venue])
+    stages.init(settings)
+    return settings
+
+
+def saved_ids(store: Store) -> set[str]:
+    with store.session() as session:
+        return set(session.scalars(select(m.Thread.source_id)))
+
+
 def test_categories_venue_crawl_records_its_scope_and_saves_only_its_threads(
     topics: list[dict[str, Any]], make_settings: Callable[..., Settings]
 ) -> None:
     with SampleForum(topics, chunk_size=CHUNK, page_size=4) as forum:
-        venue = {
-            "name": "sample",
-            "url": forum.base_url,
-            "allow_private_address": True,
-            "categories": ["category-17"],
-        }
-        settings = make_settings(venues=[venue])
-        stages.init(settings)
+        settings = sample_venue(forum, make_settings, ["category-17"])
         (report,) = stages.crawl(settings)
     assert report.status == "finished" and report.stats["complete"]
     assert report.stats["scope"] == ["category-17"]
     store = Store(settings.store)
-    with store.session() as session:
-        saved = set(session.scalars(select(m.Thread.source_id)))
-    assert saved == in_categories(topics, {17})
+    assert saved_ids(store) == in_categories(topics, {17})
     whole = settings.venues[0].model_copy(update={"categories": []})
     assert watermark(store, whole) is None
     store.dispose()
@@ -130,14 +141,7 @@ def test_categories_one_category_of_a_venue_is_crawled_alone(
 ) -> None:
     """What a scheduler's per-category task runs: one scope, with its own watermark."""
     with SampleForum(topics, chunk_size=CHUNK, page_size=4) as forum:
-        venue = {
-            "name": "sample",
-            "url": forum.base_url,
-            "allow_private_address": True,
-            "categories": ["category-17", "7"],
-        }
-        settings = make_settings(venues=[venue])
-        stages.init(settings)
+        settings = sample_venue(forum, make_settings, ["category-17", "7"])
         (report,) = stages.crawl(settings, "sample", category="7")
         with pytest.raises(InputError, match=r"venue sample does not crawl category '12' \("):
             stages.crawl(settings, "sample", category="12")
@@ -145,9 +149,7 @@ def test_categories_one_category_of_a_venue_is_crawled_alone(
             stages.crawl(settings, category="7")
     assert report.stats["scope"] == ["7"]
     store = Store(settings.store)
-    with store.session() as session:
-        saved = set(session.scalars(select(m.Thread.source_id)))
-    assert saved == in_categories(topics, {7})
+    assert saved_ids(store) == in_categories(topics, {7})
     both = settings.venues[0]
     seven = both.model_copy(update={"categories": ["7"]})
     assert watermark(store, seven) is not None and watermark(store, both) is None
