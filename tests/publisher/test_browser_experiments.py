@@ -104,9 +104,18 @@ def test_browser_embed_picks_the_same_variant_for_the_same_request(
     browser: Any, hosts: tuple[str, str], release: Path
 ) -> None:
     candor, shop = hosts
-    requests = [
-        (f"/p/{page}", NOON + timedelta(hours=h)) for page in ("sync", "deals") for h in range(3)
-    ]
+
+    def expected(path: str, moment: datetime) -> str:
+        page = f"{shop.rstrip('/')}{path}"  # the embed's origin + pathname
+        return assign_variant("sync-order", page, ["a", "b"], time_slot(moment, 60))
+
+    # The shop's port is random, so which hour gets which variant is too: take the first hours
+    # (at least three) that between them show both variants, on two pages.
+    requests = []
+    for h in range(48):
+        requests += [(f"/p/{page}", NOON + timedelta(hours=h)) for page in ("sync", "deals")]
+        if h >= 2 and {expected(*r) for r in requests} == {"a", "b"}:
+            break
     picked = {}
     for path, moment in requests:
         visits = [
@@ -116,15 +125,14 @@ def test_browser_embed_picks_the_same_variant_for_the_same_request(
         variants = {v["variant"] for v in visits}
         assert len(variants) == 1, f"{path} at {moment} got {variants}"
         (variant,) = variants
-        page = f"{shop.rstrip('/')}{path}"  # the embed's origin + pathname
-        assert variant == assign_variant("sync-order", page, ["a", "b"], time_slot(moment, 60))
+        assert variant == expected(path, moment)  # the same pick as the Python side
         for seen in visits:
             assert seen["fetched"] == [f"{candor}fragments/acme-sync.{variant}.html"]
             assert all(link.endswith(f"?cnd={code_of(release, variant)}") for link in seen["links"])
             assert seen["cookies"] == [""]
         picked[(path, moment)] = variant
 
-    assert set(picked.values()) == {"a", "b"}, picked  # page requests are split
+    assert set(picked.values()) == {"a", "b"}, picked  # page requests are split in the browser
     shown = {v: visit(browser, f"{shop}p/sync?candor-variant={v}", NOON)["titles"] for v in "ab"}
     assert len(shown["a"]) == 3 and len(shown["b"]) == 2
 
