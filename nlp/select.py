@@ -120,28 +120,29 @@ class SelectReport:
 
 def gather(session: Session) -> dict[int, ThreadEvidence]:
     """Every live thread's selection evidence."""
+    # Columns, not ORM objects: an Annotation object per row cost most of a selection.
     rows = session.execute(
-        select(m.Annotation)
+        select(m.Annotation.thread_id, m.Annotation.kind, m.Annotation.value, m.Annotation.evidence)
         .join(m.Thread, m.Thread.id == m.Annotation.thread_id)
         .where(
             m.Thread.deleted_at.is_(None),
             m.Annotation.kind.in_(["products", *WEIGHTS]),
         )
-    ).scalars()
+    )
     threads: dict[int, ThreadEvidence] = {}
-    for a in rows:
-        t = threads.setdefault(a.thread_id, ThreadEvidence(a.thread_id))
-        if a.kind == "products":
-            t.products = [p["slug"] for p in a.value]
-        elif a.kind == "helpers":
-            t.counts["helpers"] = a.value["count"]
-        elif a.kind in COUNTED:
-            t.counts[a.kind] = float(a.value)
-            t.evidence.extend({**e, "part": a.kind} for e in a.evidence if e.get("post_id"))
-        elif a.value:
-            t.counts[a.kind] += 1.0
-            if a.kind != "staff_involved":
-                t.evidence.extend({**e, "part": a.kind} for e in a.evidence if e.get("post_id"))
+    for thread_id, kind, value, evidence in rows:
+        t = threads.setdefault(thread_id, ThreadEvidence(thread_id))
+        if kind == "products":
+            t.products = [p["slug"] for p in value]
+        elif kind == "helpers":
+            t.counts["helpers"] = value["count"]
+        elif kind in COUNTED:
+            t.counts[kind] = float(value)
+            t.evidence.extend({**e, "part": kind} for e in evidence if e.get("post_id"))
+        elif value:
+            t.counts[kind] += 1.0
+            if kind != "staff_involved":
+                t.evidence.extend({**e, "part": kind} for e in evidence if e.get("post_id"))
     return threads
 
 
