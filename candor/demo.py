@@ -29,16 +29,18 @@ class DemoResult:
     site: Path | None = None
 
 
+def _example() -> dict[str, Any]:
+    return yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
+
+
 def example_venue() -> VenueConfig:
     """The sample forum's venue as the example configuration describes it."""
-    config = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
-    return VenueConfig.model_validate(config["venues"][0])
+    return VenueConfig.model_validate(_example()["venues"][0])
 
 
 def example_products() -> list[ProductConfig]:
     """The sample forum's products as the example configuration lists them."""
-    config = yaml.safe_load(EXAMPLE_CONFIG.read_text(encoding="utf-8"))
-    return [ProductConfig.model_validate(p) for p in config["products"]]
+    return [ProductConfig.model_validate(p) for p in _example()["products"]]
 
 
 def write_demo_config(folder: Path, taxonomy: Path, sample_data: Path) -> Path:

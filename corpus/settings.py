@@ -178,10 +178,10 @@ class VenueConfig(_Section):
     )
     category_hints: dict[str, str] = Field(
         default={},
-        description="Forum categories (as the corpus stores them: a name or Discourse's id) whose "
-        "threads belong to one taxonomy category or 'unclassified', e.g. a feature-request "
-        "section: {'17': 'feature-requests'}. The hint is the thread's first category; the "
-        "classifier may add topical ones.",
+        description="Forum categories, named as the corpus stores them (the forum's category "
+        "name, e.g. 'Feature Requests'), whose threads belong to one taxonomy category or "
+        "'unclassified'. The hint is the thread's first category; the classifier may add "
+        "topical ones.",
     )
     profile: str | None = Field(
         default=None, description="HTML forums: a selector profile shipped in crawlers/profiles."

@@ -60,6 +60,11 @@ class Taxonomy(BaseModel):
         payload = json.dumps(self.model_dump(mode="json"), sort_keys=True).encode()
         return hashlib.sha256(payload).hexdigest()[:12]
 
+    @property
+    def choices(self) -> frozenset[str]:
+        """Every id a thread can be filed under: the categories and ``unclassified``."""
+        return frozenset(c.id for c in self.categories) | {UNCLASSIFIED}
+
     def get(self, category_id: str) -> Category:
         for category in self.categories:
             if category.id == category_id:

@@ -47,12 +47,11 @@ def hint_for(hints: dict[str, str], forum_category: str | None) -> Hint | None:
 
 def check_hints(taxonomy: Taxonomy, venue: str, hints: dict[str, str]) -> None:
     """Refuse a hint naming no category of the taxonomy, before any thread is judged by it."""
-    known = {c.id for c in taxonomy.categories} | {UNCLASSIFIED}
     for forum_category, category in hints.items():
-        if category not in known:
+        if category not in taxonomy.choices:
             raise InputError(
                 f"venue {venue}: category_hints[{forum_category!r}] is {category!r}, which is "
-                f"not a category of the taxonomy (one of: {', '.join(sorted(known))})"
+                f"not a category of the taxonomy (one of: {', '.join(sorted(taxonomy.choices))})"
             )
 
 

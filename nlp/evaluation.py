@@ -104,13 +104,12 @@ def read_items(path: Path) -> list[PostItem | ThreadItem]:
 
 def check_gold_categories(path: Path, items: Sequence[_Item], taxonomy: Taxonomy) -> None:
     """Refuse a gold category the taxonomy does not have: it could only ever score as a miss."""
-    known = {c.id for c in taxonomy.categories} | {UNCLASSIFIED}
     for item in items:
         category = item.gold.get("category")
-        if category is not None and category not in known:
+        if category is not None and category not in taxonomy.choices:
             raise InputError(
                 f"{path}: item {item.id!r} has gold category {category!r}, which is not a "
-                f"taxonomy category ({', '.join(sorted(known))})"
+                f"taxonomy category ({', '.join(sorted(taxonomy.choices))})"
             )
 
 

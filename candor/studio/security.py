@@ -17,20 +17,20 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import secrets
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from candor.studio.tokens import token_hash
 from candor.studio.users import can
 from corpus import models as m
 
@@ -134,8 +134,12 @@ async def check_csrf(request: Request, credentials: Bearer) -> None:
         raise Forbidden("missing or wrong CSRF token: reload the page and try again")
 
 
-def _digest(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
+def _open(session_id: str) -> tuple[Any, ...]:
+    """Where-clauses for the store's row of the cookie's session, while it has not ended."""
+    return (
+        m.StudioSession.id_hash == token_hash(session_id),
+        m.StudioSession.ended_at.is_(None),
+    )
 
 
 def start_session(request: Request, db: Session, user: m.User) -> None:
@@ -143,7 +147,7 @@ def start_session(request: Request, db: Session, user: m.User) -> None:
     recorded in the store so that logging out ends it for every copy of the cookie."""
     end_session(request, db)
     session_id = secrets.token_urlsafe(32)
-    db.add(m.StudioSession(user_id=user.id, id_hash=_digest(session_id)))
+    db.add(m.StudioSession(user_id=user.id, id_hash=token_hash(session_id)))
     request.session["uid"] = user.id
     request.session["sid"] = session_id
     request.session["csrf"] = secrets.token_urlsafe(32)
@@ -153,13 +157,7 @@ def end_session(request: Request, db: Session) -> None:
     """End the cookie's session in the store and forget it in the cookie."""
     session_id = request.session.get("sid")
     if session_id:
-        db.execute(
-            update(m.StudioSession)
-            .where(
-                m.StudioSession.id_hash == _digest(session_id), m.StudioSession.ended_at.is_(None)
-            )
-            .values(ended_at=m.utcnow())
-        )
+        db.execute(update(m.StudioSession).where(*_open(session_id)).values(ended_at=m.utcnow()))
     request.session.clear()
 
 
@@ -168,11 +166,7 @@ def session_user(request: Request, db: Session) -> m.User | None:
     uid, session_id = request.session.get("uid"), request.session.get("sid")
     if not uid or not session_id:
         return None
-    open_session = db.scalar(
-        select(m.StudioSession).where(
-            m.StudioSession.id_hash == _digest(session_id), m.StudioSession.ended_at.is_(None)
-        )
-    )
+    open_session = db.scalar(select(m.StudioSession).where(*_open(session_id)))
     if open_session is None or open_session.user_id != uid:
         return None
     user = db.get(m.User, uid)
