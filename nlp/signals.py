@@ -1,6 +1,6 @@
 """Post-level signals: the judgements that make a thread worth showing, each with its evidence.
 
-A signal is a named, versioned function registered with :func:`signal` (``candor.gratitude.v3``),
+A signal is a named, versioned function registered with :func:`signal` (``candor.gratitude.v4``),
 spaCy-style: the name is stored on every annotation it makes, so a changed rule is a new version
 and re-computes only its own annotations. A signal reads one post's sentences and its author's
 role and returns a :class:`Finding` (value, confidence and the sentences that show it) or None.
@@ -102,7 +102,7 @@ def _matching(post: PostView, cue: re.Pattern[str], veto: re.Pattern[str]) -> li
 
 
 THANKS = _rx(
-    r"\bthank(s| you| u)\b",
+    r"\bthank'?(s| you| u)\b",
     r"\bthx\b",
     r"\bty\b(?!pe)",
     r"\bmuch appreciated\b",
@@ -119,6 +119,8 @@ NOT_THANKS = _rx(
     r"\bthanks? (you )?((so )?much |a lot )?for (the|your) (report|reporting|feedback|suggestion|"
     r"patience|understanding|request|idea|input)",
     r"\bthanks? for nothing\b",
+    r"\bthanks? (you )?for (your |the |this |that )?(nonsense|useless|pointless|unhelpful|"
+    r"condescending|rude|snarky)\b",  # sarcasm
     r"\bthanks to (a|an|its|this|that)\b",  # "thanks to a backup": a cause, not credit
     r"\bno,? thanks?\b",
     r"\bthanks? anyway",
@@ -137,11 +139,12 @@ BARE_THANKS = _rx(
 )
 
 
-@signal("candor.gratitude.v3", kind="gratitude", roles={OPENER, COMMUNITY})
+@signal("candor.gratitude.v4", kind="gratitude", roles={OPENER, COMMUNITY})
 def gratitude(post: PostView) -> Finding | None:
     """Thanks or credit to someone in the thread — not "thanks in advance", not politeness.
 
-    v3: a bare "Thanks!" closing a post that asks a question thanks in advance.
+    v3: a bare "Thanks!" closing a post that asks a question thanks in advance. v4: "thank's"
+    (a common misspelling) counts; "thanks for your nonsense reply" is sarcasm.
     """
     if post.number == 1:
         return None
@@ -165,7 +168,8 @@ SOLVED = _rx(
     r"(worked|did it|did the trick|fixed it|solved it|works)\b",
     r"\b(works|working|worked) (now|again|fine now|perfectly now|as (described|expected))\b",
     r"\b(now|finally) (it |everything )?(works|working)\b",
-    r"\b(problem|issue|bug|it)('s| is| was| has been| got)? (now |fully |finally )?"
+    r"\b(problem|issue|bug|it)('s| is| was| has been| got| seems to be| appears to be)? "
+    r"(now |fully |finally )?"
     r"(solved|fixed|resolved|gone|obsolete)\b",
     r"\b(fully|completely|finally) (fixed|solved|resolved)\b",
     r"\bno longer (a problem|an issue|happening|occurs)\b",
@@ -181,6 +185,10 @@ SOLVED = _rx(
     r"\b(found|got) (a|the) (solution|fix)\b",
     r"\b(cured|fixed|solved|resolved) (it|the (problem|issue))\b",
     r"\bconfirm(ed)? (that )?(this|it) (works|worked)\b",
+    r"\b(i|we|and) (can |have |just )?confirm(ed)? (that )?.{0,60}\b(works|is working|can be \w+ed|"
+    r"is (now )?(fixed|possible|available))\b",
+    r"\b(this|that|it|which) (solves|solved|fixes|fixed) (my|the) (issue|problem)\b",
+    r"\b(repair|transfer|migration|restore|update|reinstall\w*) (was|is) a success\b",
     r"\b(say|saying|said|report) (that )?it worked\b",
     r"\b(is|was|'s) (now )?(working|fine) (fine |perfectly )?(again|now|after)\b",
     r"\bnow (it|signal|everything|the app)('s| is) (working|fine)\b",
@@ -189,6 +197,7 @@ NOT_SOLVED = _rx(
     r"\b(not|n't|never(?! mind)|no longer|still)\b.{0,25}"
     r"\b(work|fix|solv|solu|help|resolv|found|figur)",
     r"\bdid ?n.t\b",
+    r"\bno \w+ (has|have|had|did|could|would|will) (ever )?(solv|fix|help|resolv)",
     r"\bif (it|that|this)\b",
     r"\?\s*$",
     r"\bhopefully\b",
@@ -196,9 +205,14 @@ NOT_SOLVED = _rx(
 )
 
 
-@signal("candor.solved_confirmation.v2", kind="solved_confirmation", roles={OPENER})
+@signal("candor.solved_confirmation.v3", kind="solved_confirmation", roles={OPENER})
 def solved_confirmation(post: PostView) -> Finding | None:
-    """The opener says their problem is solved ("that worked", "fixed after the update")."""
+    """The opener says their problem is solved ("that worked", "fixed after the update").
+
+    v3: "this solves my issue", "the problem seems to be solved", "I can confirm that the album
+    can be accessed", "the repair was a success"; "no update has solved the problem" is a
+    negation.
+    """
     if post.number == 1:
         return None
     spans = _matching(post, SOLVED, NOT_SOLVED)
@@ -323,13 +337,15 @@ def happy_talk(post: PostView) -> Finding | None:
 
 PEOPLE = (
     r"(whole |entire )?(people|friends|family( members)?|relatives|colleagues|wife|husband|partner|"
-    r"parents|mom|mum|dad|kids|team|company|everyone|everybody)\b(?!'s)"
+    r"parents|mom|mum|dad|kids|team|company|everyone|everybody|contacts|users)\b(?!'s)"
 )
 REFERRAL = _rx(
     # bringing people over ("I convinced many people to switch", "got my family onto it")
     r"\b(convinced|persuaded|converted|introduced|migrated|onboarded) "
     r"((about|around|over|nearly) )?((many|most|all|several|enough|dozens of|\d+|a (lot|bunch) of|"
-    rf"lots of) )?((my|our) )?{PEOPLE}",
+    rf"lots of) )?((my|our|the) )?{PEOPLE}",
+    rf"\b{PEOPLE} (that |whom? )?(i|we)('ve| have)? (brought|got(ten)?|moved|convinced|switched) "
+    r"(onto|to|over)\b",
     rf"\b(got|gotten|brought|switched) (all )?(my|our) (\w+ )?{PEOPLE}",
     rf"\b(my|our) {PEOPLE} (now )?(uses?|is on|are on|switched|joined)\b",
     rf"\b(told|tell|telling|asked|ask) ((all )?(my|our) (\w+ )?)?{PEOPLE} (also )?"
@@ -341,6 +357,9 @@ REFERRAL = _rx(
     r"\b(is|'s) (a )?(great|excellent|fantastic|wonderful|brilliant) "
     r"(app|messenger|product|service)\b",
     r"\bi (really )?love (this app|the app|it)\b",
+    r"\b(signal|it) (being|is|remains) (still )?my (clear |absolute |personal )?"
+    r"(favou?rite|go-to)\b",
+    r"\bsignal (being|is) (\d+ ?% |much |way |far |so much )?better\b",
 )
 NOT_REFERRAL = _rx(
     r"\b(would|will) (no longer|never|not|stop)\b",
@@ -351,9 +370,13 @@ NOT_REFERRAL = _rx(
 )
 
 
-@signal("candor.referral.v2", kind="referral", roles={OPENER, COMMUNITY})
+@signal("candor.referral.v3", kind="referral", roles={OPENER, COMMUNITY})
 def referral(post: PostView) -> Finding | None:
-    """A customer recommending the product or bringing others to it, unasked."""
+    """A customer recommending the product or bringing others to it, unasked.
+
+    v3: "persuaded the family", "users I've brought onto Signal", "Signal being my clear
+    favourite", "Signal being much better".
+    """
     spans = _matching(post, REFERRAL, NOT_REFERRAL)
     return Finding("referral", True, 0.8, spans) if spans else None
 

@@ -20,7 +20,7 @@ import re
 from nlp.roles import COMMUNITY, OPENER, STAFF
 from nlp.signals import Finding, PostView, signal
 
-TOXICITY_VERSION = "candor.toxicity.v1"
+TOXICITY_VERSION = "candor.toxicity.v2"
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -35,8 +35,10 @@ CUES: dict[str, re.Pattern[str]] = {
     # aimed at a person: the writer of another post, staff, "people like you"
     "insult": _rx(
         r"\b(idiot|moron|imbecile|dumbass|jerk|asshole|clown)s?\b",
-        r"\b(you('re| are)|ur|u r) (an? |so |such an? )?"
-        r"(stupid|dumb|ignorant|pathetic|liar|troll)\b",
+        r"\b(you('re| are)|ur|u r|why (do|must) you (have to )?be) (an? |so |such an? )?"
+        r"(stupid|dumb|ignorant|pathetic|liar|troll|obtuse|condescending|dense)\b",
+        r"\byou should be ashamed\b",
+        r"\b(insult(ing)? my intelligence|gaslight(ing)? me)\b",
         r"^\W*(shut up|stfu)\b",
         r"\bpeople like you\b",
     ),
@@ -52,7 +54,7 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
     "spam": _rx(
         r"\b(promo code|discount code|earn money|click here|buy now|free followers)\b",
-        r"\b(contact|add|find) me on (whatsapp|telegram|wechat|instagram)\b",
+        r"\b(contact|add|find|reach) me (on|at|via) (whatsapp|telegram|wechat|instagram)\b",
         r"\b(crypto|forex|bitcoin) (investment|trading|signals?)\b",
     ),
     # party politics in a support thread

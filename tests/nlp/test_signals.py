@@ -32,6 +32,7 @@ def kinds(post: PostView) -> dict[str, list[str]]:
             "Great job on the new call UI, it works well.",
         ),
         ("Much appreciated, all good now.", "Much appreciated, all good now."),
+        ("Thank's for sharing your considerations!", "Thank's for sharing your considerations!"),
     ],
 )
 def test_signals_gratitude_cites_the_thanking_sentence(text: str, evidence: str) -> None:
@@ -47,6 +48,7 @@ def test_signals_gratitude_cites_the_thanking_sentence(text: str, evidence: str)
         "Would appreciate it if someone could look at this.",
         "Is there a way to restore the backup on a new phone? I tried twice. Thanks!",
         "Still crashing on 7.83. Which log do you need? Thank you all.",
+        "You missed my point entirely. Thank you for your nonsense reply.",
     ],
 )
 def test_signals_gratitude_ignores_politeness(text: str) -> None:
@@ -92,6 +94,12 @@ def test_signals_solved_confirmation_only_from_the_opener() -> None:
         ("I was finally able to re-register with the new SIM.", None),
         ("Just wanted to close the thread by saying it worked.", None),
         ("Debug log attached.\nNow it\u2019s working fine!", "Now it\u2019s working fine!"),
+        (
+            "Data saver was on. Right now, the problem seems to be solved.",
+            "Right now, the problem seems to be solved.",
+        ),
+        ("I kinda wish it were easier to find, but this solves my issue.", None),
+        ("I can confirm that the hidden album can be accessed via the new picker.", None),
     ],
 )
 def test_signals_solved_confirmation_when_the_opener_fixed_it(
@@ -107,6 +115,7 @@ def test_signals_solved_confirmation_when_the_opener_fixed_it(
         "I will try that tomorrow.",
         "Has it been fixed?",
         "I still haven\u2019t found a solution.",
+        "I waited a year, but no update has solved the problem.",
     ],
 )
 def test_signals_solved_confirmation_ignores_negation_and_plans(text: str) -> None:
@@ -169,6 +178,9 @@ def test_signals_admission_never_for_customers() -> None:
         "I convinced about 30 people to switch from WhatsApp.",
         "I\u2019ve been recommending it to everyone and even got my family members onto it.",
         "It took a while, but I\u2019ve gotten my close friends to use it.",
+        "I was the one who persuaded the family to use Signal.",
+        "Many of the users I\u2019ve brought onto Signal ask for this.",
+        "I use both Threema and Signal, with Signal being my clear favorite.",
     ],
 )
 def test_signals_referral_from_customers_bringing_people(text: str) -> None:

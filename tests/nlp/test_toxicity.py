@@ -19,9 +19,12 @@ def post(text: str) -> PostView:
     [
         ("Only an idiot would turn that setting off.", "insult"),
         ("People like you ruin every thread here.", "insult"),
+        ("Why do you have to be so obtuse about this?", "insult"),
+        ("You should be ashamed of saying such nonsense.", "insult"),
         ("That answer is bullshit.", "profanity"),
         ("The devs are lazy and never read this forum.", "hostility"),
         ("Contact me on Telegram for a cheap premium account.", "spam"),
+        ("You can contact me at WeChat abc123, I run servers for you.", "spam"),
         ("The Republicans will never let this pass.", "off_topic"),
     ],
 )
