@@ -363,6 +363,13 @@ class SelectConfig(_Section):
         le=1,
         description="At most this share of the first candidates may carry promotional language.",
     )
+    category_cap: float = Field(
+        default=0.4,
+        ge=0,
+        le=1,
+        description="At most this share of the first candidates (at least one) from one taxonomy "
+        "category, while threads of other categories remain (1: no cap).",
+    )
 
 
 class AirflowSchedules(_Section):

@@ -9,16 +9,20 @@ picked`` (relevance is the score divided by the best score). Around it:
 - the **admission quota**: among the first ``k`` picks at least ``round(quota·k)`` show staff
   owning a mistake, while such threads remain;
 - the **happy-talk cap**: among the first ``k`` picks at most ``floor(cap·k)`` carry promotional
-  language; others are skipped rather than let in.
+  language; others are skipped rather than let in;
+- the **category cap**: among the first ``k`` picks at most ``max(1, floor(cap·k))`` share a
+  taxonomy category, while threads of another category remain. Unlike happy talk this is a
+  preference, not a bar: a forum whose best threads are all beta feedback still fills the page.
 
 Threads without a vector are never duplicates and add no similarity. Settings:
 ``select.mmr_lambda``, ``select.duplicate_similarity``, ``select.admission_quota``,
-``select.happy_talk_cap``.
+``select.happy_talk_cap``, ``select.category_cap``.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +37,7 @@ class Choice:
     score: float
     admission: bool = False
     happy_talk: bool = False
+    category: str | None = None
 
 
 def diversify(
@@ -43,6 +48,7 @@ def diversify(
     duplicate_similarity: float = 0.92,
     admission_quota: float = 0.0,
     happy_talk_cap: float = 1.0,
+    category_cap: float = 1.0,
 ) -> list[Choice]:
     """Up to ``size`` of ``items`` (best score first), in page order; see the module docstring.
 
@@ -65,6 +71,7 @@ def diversify(
         ]
         if admissions < round(admission_quota * k) and any(r.admission for r in pool):
             pool = [r for r in pool if r.admission]
+        pool = _under_category_cap(pool, picked, max(1, math.floor(category_cap * k)))
         if not pool:
             break
         choice = max(
@@ -93,3 +100,11 @@ def diversify(
             kept.append(r)
         remaining = kept
     return picked
+
+
+def _under_category_cap(pool: list[Choice], picked: list[Choice], limit: int) -> list[Choice]:
+    """The pool without threads whose category already has ``limit`` picks — unless that
+    would leave nothing, for the cap is a preference."""
+    counts = Counter(p.category for p in picked if p.category is not None)
+    under = [r for r in pool if r.category is None or counts[r.category] < limit]
+    return under or pool

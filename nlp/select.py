@@ -28,7 +28,8 @@ from corpus.settings import SelectConfig
 from corpus.store import Store
 from nlp.diversify import Choice, diversify
 
-SELECTOR = "candor.select.v2"  # v2: diversified (MMR, near-duplicates, quota, happy-talk cap)
+# v2: diversified (MMR, near-duplicates, quota, happy-talk cap); v3: category cap
+SELECTOR = "candor.select.v3"
 MAX_EXCERPT_POSTS = 4
 
 # Weight of each part: (per occurrence, cap). Negative parts lower the score, down to their cap.
@@ -55,6 +56,7 @@ class ThreadEvidence:
     counts: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     evidence: list[dict[str, Any]] = field(default_factory=list)
     last_activity: datetime | None = None
+    category: str | None = None
 
     def score(
         self, today: date | None = None, half_life_days: float = 0.0
@@ -126,7 +128,7 @@ def gather(session: Session) -> dict[int, ThreadEvidence]:
         .join(m.Thread, m.Thread.id == m.Annotation.thread_id)
         .where(
             m.Thread.deleted_at.is_(None),
-            m.Annotation.kind.in_(["products", *WEIGHTS]),
+            m.Annotation.kind.in_(["products", "category", *WEIGHTS]),
         )
     )
     threads: dict[int, ThreadEvidence] = {}
@@ -134,6 +136,8 @@ def gather(session: Session) -> dict[int, ThreadEvidence]:
         t = threads.setdefault(thread_id, ThreadEvidence(thread_id))
         if kind == "products":
             t.products = [p["slug"] for p in value]
+        elif kind == "category":
+            t.category = value[0]["id"] if value else None
         elif kind == "helpers":
             t.counts["helpers"] = value["count"]
         elif kind in COUNTED:
@@ -217,7 +221,13 @@ def _diversified(
     by_id = {t.thread_id: (s, t) for s, t in pool}
     picked = diversify(
         [
-            Choice(t.thread_id, s[0], t.counts.get("admission", 0) > 0, "happy_talk" in s[1])
+            Choice(
+                t.thread_id,
+                s[0],
+                t.counts.get("admission", 0) > 0,
+                "happy_talk" in s[1],
+                t.category,
+            )
             for s, t in pool
         ],
         vectors,
@@ -226,6 +236,7 @@ def _diversified(
         config.duplicate_similarity,
         config.admission_quota,
         config.happy_talk_cap,
+        config.category_cap,
     )
     return [by_id[c.thread_id] for c in picked]
 

@@ -46,6 +46,19 @@ def test_diversify_happy_talk_cap_leaves_pitches_out_of_the_top() -> None:
     assert ids(diversify(items, {}, size=3, happy_talk_cap=0.5)) == [2, 1, 3]
 
 
+def test_diversify_category_cap_lets_another_category_onto_the_page() -> None:
+    beta = [Choice(i, 6.0 - i / 10, category="release-beta") for i in (1, 2, 3, 4)]
+    items = [*beta, Choice(5, 3.0, category="calls"), Choice(6, 2.0, category="groups")]
+    assert ids(diversify(items, {}, size=4)) == [1, 2, 3, 4]
+    # at most max(1, floor(0.4 × k)) beta threads among the first k picks
+    assert ids(diversify(items, {}, size=4, category_cap=0.4)) == [1, 5, 6, 2]
+
+
+def test_diversify_category_cap_still_fills_the_page_from_one_category() -> None:
+    items = [Choice(i, 6.0 - i, category="release-beta") for i in (1, 2, 3)]
+    assert ids(diversify(items, {}, size=3, category_cap=0.0)) == [1, 2, 3]
+
+
 def test_diversify_without_vectors_keeps_the_score_order() -> None:
     items = [Choice(3, 1.0), Choice(1, 3.0), Choice(2, 2.0)]
     assert ids(diversify(sorted(items, key=lambda c: -c.score), {}, size=5)) == [1, 2, 3]

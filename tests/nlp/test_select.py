@@ -66,8 +66,15 @@ def test_select_freshness_is_a_named_part_counted_from_the_last_activity() -> No
     assert thread.score(date(2026, 1, 1), half_life_days=0) == thread.score()
 
 
-def save(store: Store, source_id: str, last_activity: datetime, resolved: bool = True) -> int:
-    """A thread about acme-sync whose opener thanks for the fix (and is resolved)."""
+def save(
+    store: Store,
+    source_id: str,
+    last_activity: datetime,
+    resolved: bool = True,
+    category: str = "sync",
+) -> int:
+    """A thread about acme-sync, filed under ``category``, whose opener thanks for the fix (and
+    is resolved)."""
     with store.session() as s:
         venue = ensure_venue(s, VenueConfig(name="acme", url="https://forum.acme.example"))
         record = make_thread(source_id).model_copy(
@@ -80,6 +87,7 @@ def save(store: Store, source_id: str, last_activity: datetime, resolved: bool =
         for subject, subject_id, kind, value, proof in (
             ("thread", thread.id, "products", [{"slug": "acme-sync", "mentions": 1}], []),
             ("thread", thread.id, "resolved", resolved, []),
+            ("thread", thread.id, "category", [{"id": category, "score": 0.9}], []),
             ("post", thanks.id, "gratitude", True, [{"post_id": thanks.id, "start": 0, "end": 7}]),
         ):
             s.add(
@@ -145,3 +153,15 @@ def test_select_quality_bar_counts_before_freshness(acme) -> None:
     save(store, "unresolved", datetime(2025, 11, 30, tzinfo=UTC), resolved=False)
     select_candidates(store, settings.select, today=date(2025, 12, 1))
     assert [c[0] for c in candidates(store)] == [old]  # 2.5 before decay; 0.5 is below
+
+
+def test_select_category_cap_lets_another_topic_onto_a_product_page(acme) -> None:
+    settings, store = acme(min_score=0.5)
+    day = datetime(2025, 11, 28, tzinfo=UTC)
+    first = save(store, "beta-1", day, category="release-beta")
+    second = save(store, "beta-2", day, category="release-beta")
+    calls = save(store, "calls", day, resolved=False, category="calls")  # scores 0.5, not 2.5
+    for cap, page in ((1.0, [first, second]), (0.4, [first, calls])):
+        config = settings.select.model_copy(update={"per_product": 2, "category_cap": cap})
+        select_candidates(store, config, today=date(2025, 12, 1))
+        assert [c[0] for c in candidates(store)] == page
