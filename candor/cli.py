@@ -86,20 +86,29 @@ def _settings() -> Settings:
     return load_settings(_State.config)
 
 
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
-    """A rich progress bar on stderr; yields the callback stages report into."""
-    bar = Progress(
-        TextColumn(f"[bold]{label}"),
+def _progress_bars() -> Progress:
+    """Rich progress bars on stderr; log lines written meanwhile scroll above them."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         console=err,
         transient=True,
     )
-    task = bar.add_task(label, total=None)
-    with bar:
-        yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+def _bar(bars: Progress, label: str) -> Callable[[int, int | None], None]:
+    """A new bar named ``label``; returns the callback a stage reports its progress into."""
+    task = bars.add_task(label, total=None)
+    return lambda done, total: bars.update(task, completed=done, total=total)
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int | None], None]]:
+    """One progress bar on stderr for one stage; yields the callback the stage reports into."""
+    with _progress_bars() as bars:
+        yield _bar(bars, label)
 
 
 @app.command()
@@ -107,10 +116,14 @@ def init() -> None:
     """Create candor.yaml if missing, then create or migrate the store."""
     path = _State.config or Path(CONFIG_FILE)
     if not path.exists():
-        from candor.demo import EXAMPLE_CONFIG
+        from candor.demo import EXAMPLE_CONFIG, EXAMPLE_TAXONOMY
 
         path.write_text(EXAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
         out.print(f"wrote {path}: edit venues and products, then run `candor crawl`")
+        taxonomy = path.parent / "taxonomy.yaml"  # what the example configuration names
+        if not taxonomy.exists() and EXAMPLE_TAXONOMY.exists():
+            taxonomy.write_text(EXAMPLE_TAXONOMY.read_text(encoding="utf-8"), encoding="utf-8")
+            out.print(f"wrote {taxonomy}: the sample forum's issue categories, edit them for yours")
     taxonomy = stages.init(load_settings(path))
     out.print(f"store ready; {len(taxonomy.categories)} taxonomy categories loaded")
 
@@ -301,10 +314,14 @@ def demo(
         os.environ.get("CANDOR_SAMPLE_DATA", "../shared/data/discourse-signal-topics.jsonl.gz")
     )
 
-    def progress(label: str) -> Callable[[int, int | None], None]:
-        return lambda done, total: err.print(f"  {label}: {done}/{total or '?'}", end="\r")
-
-    result = run_demo(folder, taxonomy, data, None if all_threads else threads, progress=progress)
+    with _progress_bars() as bars:
+        result = run_demo(
+            folder,
+            taxonomy,
+            data,
+            None if all_threads else threads,
+            progress=lambda label: _bar(bars, label),
+        )
     for step, summary in result.steps:
         out.print(f"[bold]{step:>8}[/bold]  {summary}")
     _print_status(stages.status(result.settings))

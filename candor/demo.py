@@ -19,6 +19,8 @@ from candor.sample_forum import SampleForum, load_topics
 from corpus.settings import CONFIG_FILE, ProductConfig, Settings, VenueConfig, load_settings
 
 EXAMPLE_CONFIG = Path(__file__).parent / "data" / "candor.example.yaml"
+EXAMPLE_TAXONOMY = Path(__file__).resolve().parents[1] / "taxonomy.yaml"
+"""The repository's taxonomy for the sample forum: an example to edit (in a source checkout)."""
 DEMO_REVIEWER = "demo"
 
 

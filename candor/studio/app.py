@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.middleware.sessions import SessionMiddleware
 
+from candor.studio.apidocs import mount_api_docs
 from candor.studio.curation import NotFound
 from candor.studio.searching import Searcher
 from candor.studio.security import (
@@ -121,7 +122,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
             "user's role, and needs no CSRF token. Roles: viewer reads, curator decides and "
             "publishes, admin also manages users and tokens."
         ),
-        docs_url="/api/docs",
+        docs_url=None,  # candor.studio.apidocs serves it, without a CDN
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -142,6 +143,7 @@ def create_app(settings: Settings, store: Store | None = None) -> FastAPI:
     )
     app.middleware("http")(_headers)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    mount_api_docs(app)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.include_router(dashboard.router)

@@ -35,20 +35,25 @@ def test_cli_status_before_init_says_what_to_run(tmp_path: Path) -> None:
     assert "run `candor init`" in result.stderr
 
 
-def test_cli_init_writes_config_then_status_counts_zero(tmp_path: Path) -> None:
+def test_cli_init_writes_config_and_taxonomy_then_status_counts_zero(tmp_path: Path) -> None:
+    result = candor("init", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "taxonomy.yaml").read_text() == TAXONOMY.read_text()
+    assert "wrote taxonomy.yaml" in result.stdout
+    status = candor("status", "--json", cwd=tmp_path)
+    assert status.returncode == 0
+    assert '"threads": 0' in status.stdout
+
+
+def test_cli_init_names_a_missing_taxonomy_and_keeps_the_config(tmp_path: Path) -> None:
+    config = tmp_path / "candor.yaml"
+    config.write_text("taxonomy: issues.yaml\n")
     result = candor("init", cwd=tmp_path)
     assert result.returncode == 1
     assert "taxonomy file not found (point `taxonomy:` in candor.yaml at yours" in " ".join(
         result.stderr.split()
     )
-    config = tmp_path / "candor.yaml"
-    config.write_text(
-        config.read_text().replace("taxonomy: taxonomy.yaml", f"taxonomy: {TAXONOMY}")
-    )
-    assert candor("init", cwd=tmp_path).returncode == 0
-    status = candor("status", "--json", cwd=tmp_path)
-    assert status.returncode == 0
-    assert '"threads": 0' in status.stdout
+    assert config.read_text() == "taxonomy: issues.yaml\n"
 
 
 def test_cli_usage_error_is_a_user_error(tmp_path: Path) -> None:

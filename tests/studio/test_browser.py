@@ -235,3 +235,26 @@ def test_browser_admin_makes_and_revokes_an_api_token(
     _not_wider_than_viewport(page)
     assert page.errors == []  # type: ignore[attr-defined]
     page.context.close()
+
+
+def test_browser_api_docs_render_offline_under_the_studio_policy(
+    browser: Any, served: Served
+) -> None:
+    page = _page(browser, WIDTHS["desktop"])
+    outside: list[str] = []
+
+    def only_the_studio(route: Any) -> None:
+        if route.request.url.startswith(served.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_the_studio)
+    page.goto(f"{served.url}/api/docs")
+    page.wait_for_selector('.opblock-summary-path[data-path="/api/login"]')
+    assert "Candor studio" in page.locator(".info .title").inner_text()
+    assert outside == []
+    _shot(page, "api-docs")
+    assert page.errors == []  # a refused script or style is a console error
+    page.context.close()
