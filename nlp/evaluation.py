@@ -35,8 +35,10 @@ from nlp.language import detect
 from nlp.products import ProductLinker
 from nlp.resolution import JudgedPost, resolution
 from nlp.roles import COMMUNITY, OPENER, STAFF
+from nlp.select import ThreadEvidence
 from nlp.sentences import split_sentences
 from nlp.signals import PostView, judge
+from nlp.specificity import specific_details
 
 BOOLEAN_KEYS = (
     "gratitude",
@@ -45,6 +47,7 @@ BOOLEAN_KEYS = (
     "admission",
     "toxicity",
     "resolved",
+    "showcase",
 )
 CLASS_KEYS = ("staff_post_kind", "category")
 SET_KEYS = ("products",)
@@ -144,6 +147,7 @@ class Evaluator:
         category_head: CategoryHead | None = None,
         category_hints: dict[str, str] | None = None,
         linker: ProductLinker | None = None,
+        quality_bar: float = 1.0,
     ) -> None:
         from nlp.classify import TaxonomyClassifier
 
@@ -152,6 +156,7 @@ class Evaluator:
         self.admission_head = admission_head
         self.category_hints = category_hints or {}
         self.linker = linker
+        self.quality_bar = quality_bar
         texts = TaxonomyClassifier.prototype_texts(taxonomy)
         self.classifier = TaxonomyClassifier(
             taxonomy, dict(zip(texts, encode(texts), strict=True)), category_head
@@ -218,6 +223,12 @@ class Evaluator:
         prediction.evidence["resolved"] = [
             f"{why}: {views[i].text[s:e]}" for i, (s, e), why in evidence
         ]
+        total, parts = authenticity(item, judged, bool(evidence))
+        prediction.predicted["showcase"] = total >= self.quality_bar
+        prediction.evidence["showcase"] = [
+            f"score {total} ({', '.join(f'{k} {v:+g}' for k, v in parts.items()) or 'no parts'}) "
+            f"against the quality bar {self.quality_bar}"
+        ]
         text = "\n".join([item.title, *(p.text for p in item.posts)])
         hint = hint_for(self.category_hints, item.forum_category)
         categories = self.classifier.assign(vector, text, self.threshold, self.margin, hint)
@@ -235,6 +246,26 @@ class Evaluator:
             ]
         prediction.baseline = keyword_baseline_thread(item, self.taxonomy, self.linker)
         return prediction
+
+
+def authenticity(
+    item: ThreadItem, judged: Sequence[JudgedPost], resolved: bool
+) -> tuple[float, dict[str, float]]:
+    """The score selection would give the thread, from the same counts enrichment stores:
+    posts per signal, distinct community helpers, staff involvement and concrete details."""
+    counts: defaultdict[str, float] = defaultdict(float)
+    for post in judged:
+        for kind in {f.kind for _, f in post.findings if f.value}:
+            counts[kind] += 1.0
+    counts["resolved"] = float(resolved)
+    counts["helpers"] = float(
+        len({p.username for p in item.posts[1:] if ROLES[p.role] == COMMUNITY})
+    )
+    counts["staff_involved"] = float(any(p.role == STAFF for p in judged))
+    counts["specificity"] = float(
+        len(specific_details([p.text for p in judged], [p.sentences for p in judged]))
+    )
+    return ThreadEvidence(0, counts=counts).score()
 
 
 def _has(text: str, *words: str) -> bool:
@@ -263,9 +294,12 @@ def keyword_baseline_thread(
     hits = {c.id: sum(text.count(k.lower()) for k in c.keywords) for c in taxonomy.categories}
     best = max(hits, key=lambda c: hits[c])
     opener_replies = [p.text for p in item.posts[1:] if p.role == "opener"]
+    resolved = any(p.accepted for p in item.posts) or any(
+        _has(t, "thank", "work") for t in opener_replies
+    )
     return {
-        "resolved": any(p.accepted for p in item.posts)
-        or any(_has(t, "thank", "work") for t in opener_replies),
+        "resolved": resolved,
+        "showcase": resolved,  # worth showing = solved, by the same keywords
         "category": best if hits[best] else UNCLASSIFIED,
         # every product named anywhere in the thread (Candor's rule before the title decided)
         "products": sorted(linker.mentioned(text)) if linker else [],

@@ -51,3 +51,52 @@ def test_devset_threads_carry_the_forum_section_the_example_hints_read(
         f"filed in forum category {request['forum_category']} (venue category_hints)"
     ]
     assert not judged.evidence["category"][0].startswith("filed in")
+
+
+def test_eval_showcase_compares_the_selection_score_with_the_quality_bar(tmp_path: Path) -> None:
+    """An owned and fixed bug clears the bar with its parts as evidence; a +1 chorus does not."""
+
+    def thread(item_id: str, posts: list[tuple[str, str, str]], worth: bool) -> str:
+        return json.dumps(
+            {
+                "id": item_id,
+                "type": "thread",
+                "title": "Calls drop after the update",
+                "posts": [{"username": u, "role": r, "text": t} for u, r, t in posts],
+                "gold": {"showcase": worth},
+            }
+        )
+
+    fixed = thread(
+        "t:fixed",
+        [
+            ("ann", "opener", "Since 7.2 every call drops after ten seconds."),
+            (
+                "sam-signal",
+                "staff",
+                "You're right, that's a bug on our side. We broke this in 7.2.",
+            ),
+            ("ann", "opener", "The new update fixed it, thanks a lot!"),
+        ],
+        worth=True,
+    )
+    chorus = thread(
+        "t:chorus",
+        [
+            ("bob", "opener", "Please add a dark mode for the call screen."),
+            ("cy", "customer", "+1"),
+            ("dee", "customer", "Would love this too."),
+        ],
+        worth=False,
+    )
+    path = tmp_path / "two.jsonl"
+    path.write_text(f"{fixed}\n{chorus}\n")
+    settings = load_settings(None, taxonomy=ROOT / "taxonomy.yaml")
+
+    report, (owned, plus_ones) = evaluate_file(settings, path)
+    assert owned.predicted["showcase"] and not plus_ones.predicted["showcase"]
+    assert "admission +3" in owned.evidence["showcase"][0]
+    assert plus_ones.evidence["showcase"][0].endswith(
+        f"against the quality bar {settings.select.min_score}"
+    )
+    assert report["all"]["showcase"]["f1"] == 1.0

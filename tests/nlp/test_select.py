@@ -27,7 +27,7 @@ def test_select_admission_outweighs_gratitude_and_parts_are_named() -> None:
     owned = evidence(admission=1, resolved=1)
     thanked = evidence(gratitude=10, helpers=10)
     assert owned.score() == (5.0, {"admission": 3.0, "resolved": 2.0})
-    assert thanked.score() == (3.0, {"gratitude": 1.5, "helpers": 1.5})
+    assert thanked.score() == (2.25, {"gratitude": 1.5, "helpers": 0.75})
 
 
 def test_select_happy_talk_lowers_the_score_down_to_its_cap() -> None:
