@@ -17,6 +17,7 @@ The functions below are what ``candor plan`` and the studio call. Definitions:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -47,11 +48,17 @@ def write_plan(settings: Settings, folder: Path, as_of: datetime | None = None) 
     return write_report(make_plan(settings, as_of), folder)
 
 
-def scenario_of(plan: Plan, key: str) -> Scenario:
-    """The plan's scenario named ``product/id``; an :class:`InputError` lists the known ones."""
+def scenarios_of(plan: Plan) -> dict[str, Scenario]:
+    """The plan's scenarios by key (``product/id``)."""
+    return {s.key: s for s, _ in plan.scenarios}
+
+
+def scenario_of(plan: Plan | Mapping[str, Scenario], key: str) -> Scenario:
+    """The scenario named ``product/id`` of a plan (or of its :func:`scenarios_of`); an
+    :class:`InputError` lists the known ones."""
     from corpus.errors import InputError
 
-    found = {s.key: s for s, _ in plan.scenarios}
+    found = plan if isinstance(plan, Mapping) else scenarios_of(plan)
     if key not in found:
         known = ", ".join(sorted(found)) or "none: run `candor enrich` first"
         raise InputError(f"no scenario {key!r} (known: {known})")
@@ -62,21 +69,40 @@ def _edits_file(settings: Settings) -> Path:
     return cast(Path, settings.plan.scenarios_file)  # Settings resolves the default
 
 
-def rename_scenario(settings: Settings, key: str, name: str) -> Path:
-    """Show scenario ``key`` as ``name`` from now on; returns the scenarios file written."""
+def _scenarios(
+    settings: Settings, known: Mapping[str, Scenario] | None, *keys: str
+) -> Mapping[str, Scenario]:
+    """``known`` when it holds every key, else the scenarios of a plan built now."""
+    if known and all(key in known for key in keys):
+        return known
+    return scenarios_of(make_plan(settings))
+
+
+def rename_scenario(
+    settings: Settings, key: str, name: str, known: Mapping[str, Scenario] | None = None
+) -> Path:
+    """Show scenario ``key`` as ``name`` from now on; returns the scenarios file written.
+
+    ``known``: the scenarios of a plan just built (the studio's Plan page keeps them), so the
+    plan is not discovered again only to check the key.
+    """
     from candor.plan.edits import record
 
-    record(_edits_file(settings), scenario_of(make_plan(settings), key), name=name)
+    found = _scenarios(settings, known, key)
+    record(_edits_file(settings), scenario_of(found, key), name=name)
     return _edits_file(settings)
 
 
-def merge_scenarios(settings: Settings, key: str, into: str) -> Path:
-    """Fold scenario ``key`` into ``into`` (both ``product/id``, same product)."""
+def merge_scenarios(
+    settings: Settings, key: str, into: str, known: Mapping[str, Scenario] | None = None
+) -> Path:
+    """Fold scenario ``key`` into ``into`` (both ``product/id``, same product); ``known`` as for
+    :func:`rename_scenario`."""
     from candor.plan.edits import record
     from corpus.errors import InputError
 
-    plan = make_plan(settings)
-    scenario, target = scenario_of(plan, key), scenario_of(plan, into)
+    found = _scenarios(settings, known, key, into)
+    scenario, target = scenario_of(found, key), scenario_of(found, into)
     if scenario.product != target.product or scenario.id == target.id:
         raise InputError(f"merge {key!r} into another scenario of the same product, not {into!r}")
     record(_edits_file(settings), scenario, into=target.id)

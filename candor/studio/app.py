@@ -12,9 +12,9 @@ import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, FastAPI, Request
@@ -45,6 +45,9 @@ from corpus.errors import InputError, SourceUnreachable
 from corpus.settings import Settings
 from corpus.store import Store
 
+if TYPE_CHECKING:
+    from nlp.scenarios import Scenario
+
 HERE = Path(__file__).parent
 log = logging.getLogger(__name__)
 
@@ -70,6 +73,8 @@ class Studio:
     searcher: Searcher | None
     limiter: LoginLimiter
     templates: Jinja2Templates
+    plan_scenarios: dict[str, Scenario] = field(default_factory=dict)
+    """The scenarios the Plan page showed last: its rename and merge forms name one of them."""
 
 
 def create_app(settings: Settings, store: Store | None = None) -> FastAPI:

@@ -4,7 +4,9 @@
 any logged-in user; ``?as_of=YYYY-MM-DD`` plans as of that date (default: the newest post).
 Curators rename a scenario or merge it into another of its product from the same page
 (``POST /plan/rename``, ``POST /plan/merge``: the edits ``candor plan rename|merge`` make, kept in
-``plan.scenarios_file`` and written to the audit log). Promotion into ``taxonomy.yaml`` stays a
+``plan.scenarios_file`` and written to the audit log). The forms name scenarios the page just
+showed, which the studio keeps, so an edit does not discover the scenarios again (seconds of
+clustering); after a restart the first edit does. Promotion into ``taxonomy.yaml`` stays a
 command: it changes what every later enrichment classifies.
 """
 
@@ -39,11 +41,13 @@ def _date(value: str) -> datetime | None:
 @router.get("/plan", response_class=HTMLResponse)
 def plan_page(request: Request, user: Reader, as_of: str = "") -> HTMLResponse:
     # Imported here: planning needs the nlp extra (scikit-learn); the rest of the studio does not.
+    from candor.plan import scenarios_of
     from candor.plan.build import build_plan
     from candor.plan.report import html_body, title
 
     studio = context(request)
     plan = build_plan(studio.store, studio.settings, _date(as_of))
+    studio.plan_scenarios = scenarios_of(plan)
     return render(
         request,
         "plan.html",
@@ -64,7 +68,7 @@ def rename(
     from candor.plan import rename_scenario
 
     studio = context(request)
-    rename_scenario(studio.settings, scenario, name.strip())
+    rename_scenario(studio.settings, scenario, name.strip(), studio.plan_scenarios)
     with studio.store.session() as session:
         curation.audit(session, user.username, "plan.rename", f"scenario:{scenario}", name=name)
     flash(request, f"{scenario} is now shown as {name.strip()!r}.")
@@ -81,7 +85,7 @@ def merge(
     from candor.plan import merge_scenarios
 
     studio = context(request)
-    merge_scenarios(studio.settings, scenario, into)
+    merge_scenarios(studio.settings, scenario, into, studio.plan_scenarios)
     with studio.store.session() as session:
         curation.audit(session, user.username, "plan.merge", f"scenario:{scenario}", into=into)
     flash(request, f"{scenario} is merged into {into}.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 
 from candor.plan.edits import load_edits
@@ -47,14 +48,22 @@ def scenario_keys(page: str) -> list[str]:
 
 
 def test_plan_page_curator_renames_a_scenario(
-    client: TestClient, login: Callable[[TestClient, str], str], studio_settings: Settings
+    client: TestClient,
+    login: Callable[[TestClient, str], str],
+    studio_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     csrf = login(client, "cai")
     first, *_ = scenario_keys(client.get("/plan", headers={"referer": "/plan"}).text)
 
-    renamed = client.post(
-        "/plan/rename", data={"scenario": first, "name": "Sync stops", "csrf_token": csrf}
-    )
+    def rediscovered(*_: object) -> None:
+        raise AssertionError("the edit rebuilt the plan the page had just shown")
+
+    with monkeypatch.context() as patched:  # the page's scenarios are kept, not rediscovered
+        patched.setattr("candor.plan.make_plan", rediscovered)
+        renamed = client.post(
+            "/plan/rename", data={"scenario": first, "name": "Sync stops", "csrf_token": csrf}
+        )
     assert (renamed.status_code, renamed.headers["location"]) == (303, "/plan")
     page = client.get("/plan").text
     assert f"{first} is now shown as &#39;Sync stops&#39;" in page  # the flash
