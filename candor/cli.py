@@ -396,6 +396,21 @@ def devset(
 
 
 @app.command()
+def agreement(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """How far two readers of the dev set agree: the ceiling for Candor's own figures."""
+    from candor.devset import agreement as measure
+
+    report = measure()
+    if as_json:
+        out.print_json(data=report)
+        return
+    table = Table("key", "items", "kappa", "precision", "recall", "F1", title="second reading")
+    for key, m in report.items():
+        table.add_row(key, *(str(m[k]) for k in ("items", "kappa", "precision", "recall", "f1")))
+    out.print(table)
+
+
+@app.command()
 def forget(
     requested_by: Annotated[str, typer.Option(help="Who handles the request (audit log).")],
     venue: Annotated[str, typer.Option(help="The forum the words are from.")],

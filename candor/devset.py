@@ -22,6 +22,8 @@ from corpus.settings import VenueConfig
 from nlp.clean import clean_html
 
 DEV_LABELS = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev"
+SECOND_READING = DEV_LABELS / "second"
+"""Labels a second reader gave, blind to the first, for some of the same items."""
 
 
 def _text(html: str) -> str:
@@ -98,3 +100,35 @@ def _thread_item(
         "split": split_of(label["id"]),
         "gold": label["gold"],
     }
+
+
+def agreement(
+    labels: Path = DEV_LABELS, second: Path = SECOND_READING
+) -> dict[str, dict[str, float | int]]:
+    """How far two readers agree, per gold key read twice: Cohen's kappa, and the second
+    reading scored against the first as ``candor eval`` scores Candor (precision, recall and F1,
+    macro-averaged for classes). What two careful readers reach is a ceiling for the targets."""
+    from sklearn.metrics import cohen_kappa_score
+
+    from nlp.evaluation import macro, prf
+
+    first = {
+        label["id"]: label["gold"]
+        for path in labels.glob("*.labels.jsonl")
+        for label in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+    }
+    pairs: dict[str, list[tuple[Any, Any]]] = {}
+    for path in sorted(second.glob("*.jsonl")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+            label = json.loads(line)
+            if label["id"] not in first:
+                raise InputError(f"{path}:{number}: {label['id']} has no first reading in {labels}")
+            for key, value in label["gold"].items():
+                if key in first[label["id"]]:
+                    pairs.setdefault(key, []).append((first[label["id"]][key], value))
+    report = {}
+    for key, judged in sorted(pairs.items()):
+        measure = prf if isinstance(judged[0][0], bool) else macro
+        kappa = cohen_kappa_score([str(a) for a, _ in judged], [str(b) for _, b in judged])
+        report[key] = {**measure(judged), "kappa": round(float(kappa), 3), "items": len(judged)}
+    return report

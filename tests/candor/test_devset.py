@@ -6,9 +6,12 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from candor.demo import example_venue
-from candor.devset import DEV_LABELS, build
+from candor.devset import DEV_LABELS, agreement, build
 from candor.evaluate import evaluate_file
+from corpus.errors import InputError
 from corpus.settings import load_settings
 from nlp.evaluation import BOOLEAN_KEYS, CLASS_KEYS, SET_KEYS
 
@@ -100,3 +103,31 @@ def test_eval_showcase_compares_the_selection_score_with_the_quality_bar(tmp_pat
         f"against the quality bar {settings.select.min_score}"
     )
     assert report["all"]["showcase"]["f1"] == 1.0
+
+
+def test_agreement_scores_the_second_reading_against_the_first(tmp_path: Path) -> None:
+    first, second = tmp_path / "dev", tmp_path / "dev" / "second"
+    second.mkdir(parents=True)
+    readings = [(True, True), (True, False), (False, False), (False, True), (True, True)]
+
+    def lines(which: int) -> str:
+        return "".join(
+            json.dumps({"id": f"post:{n}", "gold": {"admission": pair[which]}}) + "\n"
+            for n, pair in enumerate(readings)
+        )
+
+    (first / "staff.labels.jsonl").write_text(lines(0))
+    (second / "staff.second.jsonl").write_text(lines(1))
+    report = agreement(first, second)
+    assert report["admission"] == {
+        "precision": 0.667,
+        "recall": 0.667,
+        "f1": 0.667,
+        "support": 3,
+        "kappa": 0.167,
+        "items": 5,
+    }
+
+    (second / "staff.second.jsonl").write_text(lines(1) + '{"id": "post:99", "gold": {}}\n')
+    with pytest.raises(InputError, match=r"staff.second.jsonl:6: post:99 has no first reading"):
+        agreement(first, second)
