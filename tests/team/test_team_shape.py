@@ -142,6 +142,8 @@ def team(
             publish={"out": home / "site", "base_url": "https://example.com/proof"},
             studio={"secret_key": "team-secret-" + "x" * 32},
             airflow={"retries": 0, "schedules": {"approvals": "@hourly"}},
+            # A handful of sample threads: every one a candidate, so one stays unapproved.
+            select={"min_score": 0.0},
         )
         config = write_config(settings, home / "candor.yaml")
         result = Team(settings, topics)
