@@ -50,7 +50,7 @@ from nlp.kinds import KIND_VERSION, staff_post_kind
 from nlp.language import detect
 from nlp.products import ProductLinker
 from nlp.resolution import RESOLVED_VERSION, JudgedPost, resolution
-from nlp.roles import COMMUNITY, STAFF, Person, role_of
+from nlp.roles import STAFF, Person, community_helpers, role_of
 from nlp.sentences import split_sentences
 from nlp.signals import REGISTRY, Finding, PostView, judge
 from nlp.specificity import SPECIFICITY_VERSION, specific_details
@@ -532,8 +532,8 @@ class _Enricher:
             SPECIFICITY_VERSION,
             [_evidence(work[i], span, "concrete detail") for i, span in details[:5]],
         )
-        helpers = sorted(
-            {w.post.author.username for w in work if w.role == COMMUNITY and w.post.number > 1}
+        helpers = community_helpers(
+            (w.post.author.username, w.role) for w in work if w.post.number > 1
         )
         add(
             "thread",

@@ -26,6 +26,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from corpus.errors import InputError
+from corpus.settings import SelectConfig
 from corpus.taxonomy import UNCLASSIFIED, Taxonomy
 from nlp.category_head import CategoryHead
 from nlp.classify import hint_for, thread_text
@@ -34,7 +35,7 @@ from nlp.kinds import staff_post_kind
 from nlp.language import detect
 from nlp.products import ProductLinker
 from nlp.resolution import JudgedPost, resolution
-from nlp.roles import COMMUNITY, OPENER, STAFF
+from nlp.roles import COMMUNITY, OPENER, STAFF, community_helpers
 from nlp.select import ThreadEvidence
 from nlp.sentences import split_sentences
 from nlp.signals import PostView, judge
@@ -147,7 +148,7 @@ class Evaluator:
         category_head: CategoryHead | None = None,
         category_hints: dict[str, str] | None = None,
         linker: ProductLinker | None = None,
-        quality_bar: float = 1.0,
+        quality_bar: float = SelectConfig.model_fields["min_score"].default,
     ) -> None:
         from nlp.classify import TaxonomyClassifier
 
@@ -259,7 +260,7 @@ def authenticity(
             counts[kind] += 1.0
     counts["resolved"] = float(resolved)
     counts["helpers"] = float(
-        len({p.username for p in item.posts[1:] if ROLES[p.role] == COMMUNITY})
+        len(community_helpers((p.username, ROLES[p.role]) for p in item.posts[1:]))
     )
     counts["staff_involved"] = float(any(p.role == STAFF for p in judged))
     counts["specificity"] = float(

@@ -7,6 +7,7 @@ matched is returned as a reason, and stored as the role's evidence.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from corpus.settings import VenueConfig
@@ -57,3 +58,9 @@ def role_of(person: Person, opener: str, venue: VenueConfig) -> tuple[str, list[
     if person.username == opener:
         return OPENER, ["opened the thread"]
     return COMMUNITY, []
+
+
+def community_helpers(replies: Iterable[tuple[str, str]]) -> list[str]:
+    """The distinct community members among a thread's replies (``(username, role)`` pairs):
+    who took part in solving it, neither staff nor the opener."""
+    return sorted({username for username, role in replies if role == COMMUNITY})

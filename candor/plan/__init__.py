@@ -53,12 +53,11 @@ def scenarios_of(plan: Plan) -> dict[str, Scenario]:
     return {s.key: s for s, _ in plan.scenarios}
 
 
-def scenario_of(plan: Plan | Mapping[str, Scenario], key: str) -> Scenario:
-    """The scenario named ``product/id`` of a plan (or of its :func:`scenarios_of`); an
+def scenario_of(found: Mapping[str, Scenario], key: str) -> Scenario:
+    """The scenario named ``product/id`` among ``found`` (a plan's :func:`scenarios_of`); an
     :class:`InputError` lists the known ones."""
     from corpus.errors import InputError
 
-    found = plan if isinstance(plan, Mapping) else scenarios_of(plan)
     if key not in found:
         known = ", ".join(sorted(found)) or "none: run `candor enrich` first"
         raise InputError(f"no scenario {key!r} (known: {known})")
@@ -116,7 +115,7 @@ def promote_scenario(
     from candor.plan.promote import append_category, category_for
 
     plan = make_plan(settings)
-    scenario = scenario_of(plan, key)
+    scenario = scenario_of(scenarios_of(plan), key)
     titles = [plan.titles[t] for t in scenario.representative if t in plan.titles]
     category = category_for(scenario, titles, category_id, description)
     append_category(settings.taxonomy, category)
