@@ -41,8 +41,7 @@ def build(
     topics = {t["id"]: t for t in load_topics(sample_data)}
     posts = {p["id"]: (t, p) for t in topics.values() for p in t["post_stream"]["posts"]}
     for path in sorted(labels.glob("*.labels.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            label = json.loads(line)
+        for number, label in _labels(path):
             kind, _, raw_id = label["id"].partition(":")
             try:
                 if kind == "post":
@@ -51,6 +50,26 @@ def build(
                     yield _thread_item(label, topics[int(raw_id)], venue)
             except KeyError as exc:
                 raise InputError(f"{path}:{number}: {label['id']} is not in {sample_data}") from exc
+
+
+def _labels(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Each label of a label file with its line number; a line that is not a label object with
+    an ``id`` and a ``gold`` mapping stops the run naming the file and line, since labels are
+    written by hand."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            label = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{path}:{number}: not JSON: {exc.msg} at column {exc.colno}") from exc
+        if not (
+            isinstance(label, dict)
+            and isinstance(label.get("id"), str)
+            and isinstance(label.get("gold"), dict)
+        ):
+            raise InputError(f'{path}:{number}: a label needs a string "id" and a "gold" object')
+        yield number, label
 
 
 def _post_item(
@@ -115,12 +134,11 @@ def agreement(
     first = {
         label["id"]: label["gold"]
         for path in labels.glob("*.labels.jsonl")
-        for label in map(json.loads, path.read_text(encoding="utf-8").splitlines())
+        for _, label in _labels(path)
     }
     pairs: dict[str, list[tuple[Any, Any]]] = {}
     for path in sorted(second.glob("*.jsonl")):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-            label = json.loads(line)
+        for number, label in _labels(path):
             if label["id"] not in first:
                 raise InputError(f"{path}:{number}: {label['id']} has no first reading in {labels}")
             for key, value in label["gold"].items():

@@ -131,3 +131,26 @@ def test_agreement_scores_the_second_reading_against_the_first(tmp_path: Path) -
     (second / "staff.second.jsonl").write_text(lines(1) + '{"id": "post:99", "gold": {}}\n')
     with pytest.raises(InputError, match=r"staff.second.jsonl:6: post:99 has no first reading"):
         agreement(first, second)
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ('{"id": "post:7", "gold": {"admission": tru}', "not JSON"),
+        ('["post:7", {"admission": true}]', 'a label needs a string "id" and a "gold" object'),
+        ('{"id": "post:7", "gold": true}', 'a label needs a string "id" and a "gold" object'),
+    ],
+)
+def test_a_malformed_label_line_is_named_by_file_and_line(
+    sample_data: Path, tmp_path: Path, line: str, problem: str
+) -> None:
+    """Labels are written by hand; a slip stops the reader at its line, not with a traceback."""
+    first, second = tmp_path / "dev", tmp_path / "dev" / "second"
+    second.mkdir(parents=True)
+    (first / "staff.labels.jsonl").write_text(f"\n\n{line}\n")
+    (second / "staff.second.jsonl").write_text('{"id": "post:7", "gold": {"admission": true}}\n')
+
+    with pytest.raises(InputError, match=rf"staff.labels.jsonl:3: {problem}"):
+        agreement(first, second)
+    with pytest.raises(InputError, match=rf"staff.labels.jsonl:3: {problem}"):
+        list(build(sample_data, example_venue(), labels=first))
