@@ -147,7 +147,9 @@ def cluster_threads(
     # One BLAS/OpenMP thread: on a busy 2-core machine, k-means' thread pool made it 30× slower
     # (17.8 s against 0.6 s for 383 threads, k = 2…8, measured side by side).
     with threadpool_limits(limits=1):
-        for k in range(2, min(max_clusters, len(ids) // max(min_threads, 1)) + 1):
+        # A silhouette is defined for 2 to n - 1 clusters: some cluster must hold two threads.
+        most = min(max_clusters, len(ids) // max(min_threads, 1), len(ids) - 1)
+        for k in range(2, most + 1):
             found = KMeans(n_clusters=k, random_state=seed, n_init=10).fit_predict(data)
             if np.bincount(found, minlength=k).min() < min_threads:
                 continue

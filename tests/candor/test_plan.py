@@ -46,6 +46,7 @@ from typing import Any
 
 import pytest
 import yaml
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -53,16 +54,20 @@ from candor import stages
 from candor.cli import app
 from candor.plan.build import build_plan
 from candor.plan.discover import discover
+from candor.plan.edits import load_edits
 from candor.plan.figures import capability, opportunity
 from candor.plan.response import response
 from candor.plan.threads import PlanThread, plan_threads, post_texts
 from candor.plan.triage import UNANSWERED, UNCONFIRMED_BUG, triage
+from candor.studio import create_app
+from candor.studio.users import add_user
 from corpus import models as m
 from corpus.ingest import save_thread
 from corpus.settings import Settings, load_settings
 from corpus.store import Store
 from corpus.taxonomy import load_taxonomy
 from crawlers.discourse_mapping import thread_record
+from nlp.scenarios import Scenario
 from tests.candor.test_cli import candor
 from tests.conftest import PRODUCTS, SIGNAL_VENUE, TAXONOMY
 
@@ -304,19 +309,32 @@ def test_plan_cli_writes_markdown_and_html_that_chromium_renders(
     page.close()
 
 
-def test_plan_cli_renames_merges_and_promotes_scenarios(
-    config: Path, settings: Settings, store: Store, tmp_path: Path
-) -> None:
+def editable_config(config: Path, settings: Settings, tmp_path: Path, **values: Any) -> Path:
+    """A ``candor.yaml`` on the shared store whose taxonomy and scenario edits are this test's."""
     taxonomy = tmp_path / "taxonomy.yaml"
     taxonomy.write_text(TAXONOMY.read_text(encoding="utf-8"), encoding="utf-8")
     own = tmp_path / "candor.yaml"
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    data.update(store=settings.store, taxonomy=str(taxonomy))
+    data.update(store=settings.store, taxonomy=str(taxonomy), **values)
     data["plan"] = {**PLAN, "scenarios_file": str(tmp_path / "scenarios.yaml")}
     own.write_text(yaml.safe_dump(data), encoding="utf-8")
-    found = build_plan(store, load_settings(own), AS_OF).scenarios
+    return own
+
+
+def two_of_one_product(store: Store, settings: Settings) -> tuple[Scenario, Scenario]:
+    """The first two scenarios of the first product that has more than one."""
+    found = build_plan(store, settings, AS_OF).scenarios
     product = next(s.product for s, _ in found if sum(o.product == s.product for o, _ in found) > 1)
     first, second = [s for s, _ in found if s.product == product][:2]
+    return first, second
+
+
+def test_plan_cli_renames_merges_and_promotes_scenarios(
+    config: Path, settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    own = editable_config(config, settings, tmp_path)
+    taxonomy = tmp_path / "taxonomy.yaml"
+    first, second = two_of_one_product(store, load_settings(own))
 
     def run(*args: str) -> str:
         result = CliRunner().invoke(app, ["-c", str(own), "plan", *args])
@@ -338,3 +356,33 @@ def test_plan_cli_renames_merges_and_promotes_scenarios(
     assert wrong.returncode == 1
     message = " ".join(wrong.stderr.split())  # the console wraps long lines
     assert "no scenario 'nope/none' (known: " in message and first.key in message
+
+
+def test_plan_studio_page_merges_a_scenario_into_another(
+    config: Path, settings: Settings, store: Store, tmp_path: Path
+) -> None:
+    """A curator merges on the Plan page what the page shows; the edit is kept and audited."""
+    own = load_settings(
+        editable_config(
+            config, settings, tmp_path, studio={"secret_key": "plan-secret-" + "x" * 32}
+        )
+    )
+    first, second = two_of_one_product(store, own)
+    with store.session() as session:
+        add_user(session, "cai", "correct horse battery staple", "curator")
+    with TestClient(create_app(own), follow_redirects=False) as client:
+        login = {"username": "cai", "password": "correct horse battery staple"}
+        csrf = client.post("/api/login", json=login).json()["csrf_token"]
+        shown = client.get("/plan", params={"as_of": AS_OF.date().isoformat()}).text
+        assert f'<option value="{second.key}"' in shown
+
+        merge = {"scenario": second.key, "into": first.key, "csrf_token": csrf}
+        done = client.post("/plan/merge", data=merge, headers={"referer": "/plan"})
+        assert (done.status_code, done.headers["location"]) == (303, "/plan")
+        page = client.get("/plan", params={"as_of": AS_OF.date().isoformat()}).text
+        assert f"{second.key} is merged into {first.key}." in page
+        assert f'<option value="{second.key}"' not in page
+        assert "plan.merge" in client.get("/audit").text
+    product, _, sid = second.key.partition("/")
+    edits = load_edits(own.plan.scenarios_file).root[product]
+    assert edits[sid].merge_into == first.key.partition("/")[2]

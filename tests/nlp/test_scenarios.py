@@ -74,6 +74,15 @@ def test_scenarios_too_few_threads_make_one_scenario() -> None:
     assert [c.thread_ids for c in clusters] == [tuple(ids[:5])]
 
 
+def test_scenarios_a_scenario_may_be_one_thread_but_a_product_needs_three_to_split() -> None:
+    """``min_scenario_threads: 1`` is allowed; a silhouette needs a cluster with two threads."""
+    ids, vectors, _ = _corpus()
+    pair = cluster_threads(ids[3:5], vectors[3:5], seed=0, max_clusters=6, min_threads=1)
+    assert [c.thread_ids for c in pair] == [tuple(ids[3:5])]
+    trio = cluster_threads(ids[3:6], vectors[3:6], seed=0, max_clusters=6, min_threads=1)
+    assert sorted(c.thread_ids for c in trio) == [(103,), (104, 105)]
+
+
 def test_scenarios_labels_come_from_the_phrases_that_set_a_cluster_apart() -> None:
     ids, vectors, texts = _corpus()
     clusters = cluster_threads(ids, vectors, seed=0, max_clusters=6, min_threads=3)
