@@ -1,6 +1,6 @@
 """Post-level signals: the judgements that make a thread worth showing, each with its evidence.
 
-A signal is a named, versioned function registered with :func:`signal` (``candor.gratitude.v4``),
+A signal is a named, versioned function registered with :func:`signal` (``candor.gratitude.v5``),
 spaCy-style: the name is stored on every annotation it makes, so a changed rule is a new version
 and re-computes only its own annotations. A signal reads one post's sentences and its author's
 role and returns a :class:`Finding` (value, confidence and the sentences that show it) or None.
@@ -139,16 +139,56 @@ BARE_THANKS = _rx(
 )
 
 
-@signal("candor.gratitude.v4", kind="gratitude", roles={OPENER, COMMUNITY})
+# v5: thanks in other words ("cheers for that", "props to the devs", "you're a lifesaver",
+# "merci"), under a stricter veto: in advance, cause ("thanks to the update it is slower"), "but",
+# sarcasm. Written from invented replies (tests/data/synthetic/), checked on tune.
+THANKS_IN_OTHER_WORDS = _rx(
+    r"\bcheers\b(?! (to|and) (the|a) (new|next))",
+    r"\b(props|kudos|shout ?out|big shout|hats off|bravo|well done|much love|mad respect)\b",
+    r"\b(respect|credit|credits) (to|goes to|for) \w",
+    r"(^\W*|\bi |\bwe |\breally |\btruly |\bgreatly |\bso |\bmuch )appreciated?"
+    r"( it| you| that| this| the| your| all| everyone)?\b",
+    r"\b(i |we )?(really |greatly |truly )?(owe you|you saved|saved my|made my day|"
+    r"you('re| are) a (genius|legend|star|hero|life ?saver|gem))",
+    r"\b(legend|legendary|lifesaver|life saver|genius|you rock|you guys rock|nailed it|bless you|"
+    r"god bless)\b",
+    r"\b(much obliged|ta very much|tysm|tyvm|thank ya|thankyou|thnx|thanx|tnx|thks)\b",
+    r"^\W*ta\b",
+    r"\b(danke|merci|grazie|gracias|obrigad[oa]|dank je|tack|spasibo|dziękuję)\b",
+    r"\b(good|great|nice) (call|tip|shout|one|catch|find|spot)\b",
+    r"\b(really |so )?thankful\b",
+    r"\bdeserve[sd]? (a|an) (medal|beer|raise|award)\b",
+)
+NOT_CREDIT = _rx(
+    NOT_THANKS.pattern,
+    r"\b(in advance|in adv|in anticipation|beforehand)\b",
+    r"\b(any|some) (help|tips?|hints?|advice|pointers?|ideas?|input|replies|answers?)\b",
+    r"\b(if|would|could|'d)\b",
+    r"\bthanks? (you )?for (looking|taking the time|reading|posting|flagging|raising|bringing|"
+    r"the mention|trying)\b",
+    r"\b(thanks?|cheers|ta)\W+(but|though)\b|\b(all the same|though)\b",
+    r"\bthanks to (the |version |auto|a |an |\d)(\w+ )?(update|version|release|redesign|"
+    r"optimi[sz]er|upgrade|change|backup|firmware|bug|\d)",
+    r"\b(worse|nobody asked|as if|i guess|yeah right|oh (great|sure|wonderful|yay)|so kind of you|"
+    r"best update ever|for the gift)\b",
+    r"\bthanks?( \w+){0,3} for (breaking|deleting|removing|hiding|cutting|forcing|nothing)\b",
+    r"\b(still|again)\b.*\b(can't|cannot|crash\w*|fail\w*|broken|drops?)\b",
+)
+
+
+@signal("candor.gratitude.v5", kind="gratitude", roles={OPENER, COMMUNITY})
 def gratitude(post: PostView) -> Finding | None:
     """Thanks or credit to someone in the thread — not "thanks in advance", not politeness.
 
     v3: a bare "Thanks!" closing a post that asks a question thanks in advance. v4: "thank's"
-    (a common misspelling) counts; "thanks for your nonsense reply" is sarcasm.
+    (a common misspelling) counts; "thanks for your nonsense reply" is sarcasm. v5: thanks in
+    other words (``THANKS_IN_OTHER_WORDS``).
     """
     if post.number == 1:
         return None
-    spans = _matching(post, THANKS, NOT_THANKS)
+    spans = _matching(post, THANKS, NOT_THANKS) or _matching(
+        post, THANKS_IN_OTHER_WORDS, NOT_CREDIT
+    )
     if not spans or _signs_off_a_question(post, spans):
         return None
     return Finding("gratitude", True, 0.9, spans)
@@ -272,16 +312,90 @@ NOT_ADMISSION = _rx(
 )
 
 
-@signal("candor.admission.v3", kind="admission", roles={STAFF})
+# v4: owning a fault in other words. A company voice ("we", "our", "the devs") within a few words
+# of a fault ("broke", "regression", "by mistake"), or a bug confirmed, reproduced or traced to a
+# change of theirs. Written from invented staff sentences (tests/data/synthetic/), checked on tune.
+COMPANY = (
+    r"(\b(we|we've|we're|we'd|our|ours|us)\b|\bthe (team|devs|developers)\b|"
+    r"\b(dev|developer)s? here\b|\bi('ve| have)? (just )?(checked|found|tracked|traced|looked))"
+)
+FAULT = (
+    r"\b(bugs?|regression|mistakes?|mistaken(ly)?|erroneous(ly)?|incorrect(ly)?|wrong(ly)?|"
+    r"fault(y)?|oversight|omissions?|omitted|overlooked|defect|broke|broken|leak|outage|glitch|slip|"
+    r"culprit|by accident|accidental(ly)?|inadvertent(ly)?|misconfigur\w*|mislabel\w*|forgot|"
+    r"should (never )?have|bad (build|release|deploy\w*|call|update|push)|lapse|shortcoming|typo|"
+    r"off-by-one|regret\w*|goofed|messed up|screwed up|dropped the ball|"
+    r"got (it|this|that|\w+) wrong)\b"
+)
+NEAR = r"(\W+[\w'-]+){0,5}?\W+"
+OWNED_FAULT = re.compile(f"{COMPANY}{NEAR}{FAULT}|{FAULT}{NEAR}{COMPANY}", re.IGNORECASE)
+CONFIRMED_FAULT = _rx(
+    r"\b(bug|regression|defect|leak) (is )?(confirmed|verified|acknowledged|reproduced)\b",
+    r"\b(confirmed|verified|acknowledged?)( (as|on|the|a|it|this|that|it's|it is|to be|our|here))* "
+    r"(bug|regression|defect)\b",
+    r"^\W*(confirmed|verified|reproduced)\b",
+    r"\b(real|genuine|legit|legitimate|actual) (bug|regression|one|defect|leak)\b",
+    r"\byou('ve| have)? (found|hit|discovered|spotted) (a |an )?(real |genuine |legit )?"
+    r"(bug|one|regression)\b",
+    r"\b(i|we|qa|team|devs)( \w+){0,3} "
+    r"(reproduced|repro'?d?|can repro|(was|were) able to reproduce)\b",
+    r"\breproduc(ed|ible|es) (here|internally|on (our|my|the team's) \w+|100|every time|reliably|"
+    r"consistently)\b",
+    r"\b(i|we) (can |could )?(see|seeing|confirm) (it|this|that|the (bug|crash|issue|problem)) "
+    r"(too|as well|here|internally)\b",
+    r"\b(is|was|'s) (a |an )?regression\b",
+    r"\bregression (from|in|since|introduced|caused|with)\b",
+    r"\b(oops|whoops|ooops|my bad|our bad|guilty as charged|hands up|mea culpa)\b",
+    r"\b(caused|introduced|triggered|attributed|came|comes|coming|stems?|stemmed|resulted|results|"
+    r"traced|tracked) (\w+ ){0,3}(by|from|to|in) (our|us)\b",
+    r"\b(caused by|because of|due to|owing to|result of|cause was|culprit (is|was)) (a|an|the) "
+    r"([\w-]+ ){1,3}(we|our team) (\w+ )?\w+ed\b",
+    r"\b(is|was|'s|are|were|one's|one is) (on us|ours)\b",
+    r"\b(that's|that is|this is|this one's|it's|it is) on us\b",
+    r"\b(our|the) ([\w-]+ ){0,3}(is|was|are|were) (responsible|to blame|the culprit)\b",
+    r"\b(was|were|been|got) ([\w-]+ ){1,3}(by mistake|in error|mistakenly|unintentionally|"
+    r"inadvertently|accidentally)\b",
+    r"\b(mistakenly|inadvertently|accidentally|unintentionally|erroneously) ([\w-]+ ){0,2}(shipped|"
+    r"released|enabled|disabled|removed|left|set|changed|broke|introduced|published|deployed|compiled|"
+    r"sent|uploaded|reset|applied|allowed|dropped)\b",
+    r"\b(bug|drain|crash|crashes|issue|problem|regression|leak|glitch|freeze|lag) ([\w-]+ ){0,5}"
+    r"(is|was|'s) (real|legit|genuine)\b",
+    r"\b(i|we) (can|could) (now |also )?confirm "
+    r"(it|this|that|the (bug|crash|issue|problem|regression))\b",
+    r"\b(devs|developers|team|qa|engineers?|engineering) (have |has )?(now )?(confirmed|reproduced|"
+    r"verified)\b",
+    r"(?<!not )(?<!n't )\breproducible\b",
+    r"\b(managed|able) to reproduce\b",
+    r"\b(i|we)('ve| have)? (just |now )?reproduced\b",
+    r"\b(we|i) (really )?should(n't| not| never)? have\b",
+)
+NOT_OWNED = _rx(
+    NOT_ADMISSION.pattern,
+    # a fault denied or supposed, not owned
+    r"\b(not|\w+n't|never|no|without|any|if|whether|might|may|maybe|possibly|perhaps|"
+    rf"could be|would be)\b( \w+){{0,4}} {FAULT}",
+    rf"\b(if|whether|in case|unless)\b.*{FAULT}",
+    # a slip in the forum reply itself ("my mistake, I misread your question")
+    r"\b(misread|misunderstood|wrong (thread|person|post|link|topic)|i meant|replied to|tagged)\b",
+)
+
+
+@signal("candor.admission.v4", kind="admission", roles={STAFF})
 def admission(post: PostView) -> Finding | None:
     """Staff owning a mistake ("that's a bug on our side"), not sympathy or release notes.
 
     The cue rules decide first; where none fires, the trained head (``nlp.heads``) may, citing
-    the sentence it scored highest.
+    the sentence it scored highest. v4: faults owned in other words (``OWNED_FAULT``,
+    ``CONFIRMED_FAULT``), under stricter vetoes than the v3 cues.
     """
     if looks_like_release_note(post):
         return None
-    spans = _matching(post, ADMISSION, NOT_ADMISSION)
+    spans = [
+        span
+        for span, sentence in post.sentence_texts()
+        if any(cue.search(sentence) for cue in (ADMISSION, OWNED_FAULT, CONFIRMED_FAULT))
+        and not NOT_OWNED.search(sentence)
+    ]
     if spans:
         return Finding("admission", True, 0.85, spans)
     learned = post.learned.get("admission")

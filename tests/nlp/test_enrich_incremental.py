@@ -21,7 +21,7 @@ from nlp.resolution import RESOLVED_VERSION
 from nlp.signals import REGISTRY
 from nlp.timing import TIMING_VERSION
 
-GRATITUDE = "candor.gratitude.v4"
+GRATITUDE = "candor.gratitude.v5"
 
 
 @pytest.fixture

@@ -33,6 +33,16 @@ def kinds(post: PostView) -> dict[str, list[str]]:
         ),
         ("Much appreciated, all good now.", "Much appreciated, all good now."),
         ("Thank's for sharing your considerations!", "Thank's for sharing your considerations!"),
+        (
+            "Cheers for that, the export finished overnight.",
+            "Cheers for that, the export finished overnight.",
+        ),
+        (
+            "Props to whoever fixed the tray icon in 7.4.",
+            "Props to whoever fixed the tray icon in 7.4.",
+        ),
+        ("You're a lifesaver, @ken!", "You're a lifesaver, @ken!"),
+        ("Merci, linking works now.", "Merci, linking works now."),
     ],
 )
 def test_signals_gratitude_cites_the_thanking_sentence(text: str, evidence: str) -> None:
@@ -49,6 +59,8 @@ def test_signals_gratitude_cites_the_thanking_sentence(text: str, evidence: str)
         "Is there a way to restore the backup on a new phone? I tried twice. Thanks!",
         "Still crashing on 7.83. Which log do you need? Thank you all.",
         "You missed my point entirely. Thank you for your nonsense reply.",
+        "Cheers in advance, the desktop app will not start.",
+        "Cheers, but it still crashes on start.",
     ],
 )
 def test_signals_gratitude_ignores_politeness(text: str) -> None:
@@ -135,6 +147,9 @@ def test_signals_solved_confirmation_ignores_negation_and_plans(text: str) -> No
         "We\u2019ve seen the same internally and are investigating.",
         "We\u2019re working on fixing the slow startup.",
         "We changed the swipe gesture, and the next beta will address this issue.",
+        "Yep, this one's on us: the 7.2 update drops attachments over 100 MB.",
+        "Battery drain since 6.8 is real and caused by our sync loop.",
+        "Confirmed, the widget freezes after rotation on Android 14.",
     ],
 )
 def test_signals_admission_from_staff_owning_a_fault(text: str) -> None:
@@ -166,6 +181,19 @@ def test_signals_staff_post_kinds_that_are_not_admissions(text: str, kind: str) 
     post = view(text, STAFF)
     assert "admission" not in kinds(post)
     assert staff_post_kind(post)[0] == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "If this is a bug in our app, we will fix it. Which version are you on?",
+        "The crash is in the Android 14 camera driver, not in our code.",
+        "Oops, wrong thread, I meant to reply to the sync question.",
+        "We don't think this is a regression: the limit has always been 100 MB.",
+    ],
+)
+def test_signals_admission_not_for_a_fault_supposed_denied_or_a_forum_slip(text: str) -> None:
+    assert "admission" not in kinds(view(text, STAFF))
 
 
 def test_signals_admission_never_for_customers() -> None:
