@@ -22,6 +22,8 @@ from corpus.settings import VenueConfig
 from nlp.clean import clean_html
 
 DEV_LABELS = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev"
+SYNTHETIC = DEV_LABELS.parent / "synthetic"
+"""Invented sentences and thread openings, written from the label definitions (see its README)."""
 SECOND_READING = DEV_LABELS / "second"
 """Labels a second reader gave, blind to the first, for some of the same items."""
 

@@ -4,8 +4,9 @@
 forum's people write. On the dev set, similarity to them alone put 94% of feature requests under
 the product area they touch ("Let me set the volume of each member of a group call" reads like
 *calls*) and most off-topic threads under *privacy-security*. A multinomial logistic regression
-over the thread vector, trained on the dev set's ``tune`` split only (``candor train-head
-category``), learns those; its probabilities are blended with the description prior
+over the thread vector, trained on the dev set's ``tune`` split and invented thread openings
+(``candor train-head category``; the invented ones give rare categories and boundary cases
+examples), learns those; its probabilities are blended with the description prior
 (:mod:`nlp.classify`), which still carries categories the training labels hardly hold. Stored as
 JSON beside the admission head (``nlp/data/category_head.json``) and applied with numpy alone.
 """

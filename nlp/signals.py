@@ -122,6 +122,10 @@ NOT_THANKS = _rx(
     r"\bthanks? (you )?for (your |the |this |that )?(nonsense|useless|pointless|unhelpful|"
     r"condescending|rude|snarky)\b",  # sarcasm
     r"\bthanks to (a|an|its|this|that)\b",  # "thanks to a backup": a cause, not credit
+    # "faster thanks to the keyboard": "thanks to" inside a clause names a cause
+    r"\b(?!(many|big|huge|special|massive|a|and|also|again|so|warm|heartfelt|my|sincere|our)\b)"
+    r"\w+ thanks to (?!(you|your|u|@|everyone|all|whoever|him|her|them|the (person|people|devs?|"
+    r"developers?|team|staff|support|mods?|moderators?|community|author))\b)",
     r"\bno,? thanks?\b",
     r"\bthanks? anyway",
     r"\b(would|'d) (be (great|nice|grateful|helpful|awesome|good)|appreciate)\b",

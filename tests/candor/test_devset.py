@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from candor.demo import example_venue
-from candor.devset import DEV_LABELS, agreement, build
+from candor.devset import DEV_LABELS, SYNTHETIC, agreement, build
 from candor.evaluate import evaluate_file
 from corpus.errors import InputError
 from corpus.settings import load_settings
-from nlp.evaluation import BOOLEAN_KEYS, CLASS_KEYS, SET_KEYS
+from nlp.evaluation import BOOLEAN_KEYS, CLASS_KEYS, SET_KEYS, read_items
 
 ROOT = Path(__file__).parents[2]
 
@@ -154,3 +154,13 @@ def test_a_malformed_label_line_is_named_by_file_and_line(
         agreement(first, second)
     with pytest.raises(InputError, match=rf"staff.labels.jsonl:3: {problem}"):
         list(build(sample_data, example_venue(), labels=first))
+
+
+def test_invented_sentence_sets_are_eval_files_with_a_fixed_balance() -> None:
+    """Each set reads as a public eval file: 220 positives and 66 of each of five look-alikes."""
+    for path in sorted(SYNTHETIC.glob("[!t]*.jsonl")):  # threads_* are checked with the head
+        items = read_items(path)
+        ((key, _),) = {(k, type(v)) for item in items for k, v in item.gold.items()}
+        assert sum(item.gold[key] for item in items) == 220, path
+        kinds = Counter(json.loads(line)["kind"] for line in path.open(encoding="utf-8"))
+        assert sorted(kinds.values()) == [66] * 5 + [220], path

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from candor.devset import SYNTHETIC
 from corpus.errors import InputError
 from corpus.settings import NlpConfig
 from corpus.taxonomy import UNCLASSIFIED, Taxonomy, load_taxonomy
 from nlp.category_head import CategoryHead, load_category_head, train_category_head
 from nlp.classify import TaxonomyClassifier, check_hints, hint_for
+from nlp.evaluation import check_gold_categories, read_items
 
 TAXONOMY = Taxonomy.model_validate(
     {
@@ -97,6 +100,21 @@ def test_classify_shipped_head_knows_only_the_taxonomy_s_categories() -> None:
     taxonomy = load_taxonomy(Path(__file__).parents[2] / "taxonomy.yaml")
     assert set(head.classes) <= taxonomy.choices
     assert {"feature-requests", UNCLASSIFIED} <= set(head.classes)
+
+
+def test_classify_shipped_head_was_trained_on_the_committed_invented_threads() -> None:
+    """Every category has invented openings on file, valid against the taxonomy, and the shipped
+    head counts all of them: editing the files without ``candor train-head category`` fails."""
+    taxonomy = load_taxonomy(Path(__file__).parents[2] / "taxonomy.yaml")
+    paths = sorted(SYNTHETIC.glob("threads_*.jsonl"))
+    threads = [item for path in paths for item in read_items(path)]
+    for path in paths:
+        check_gold_categories(path, read_items(path), taxonomy)
+    per_category = Counter(item.gold["category"] for item in threads)
+    assert set(per_category) == taxonomy.choices
+    assert min(per_category.values()) >= 20
+    head = load_category_head(NlpConfig().embedding_model)
+    assert head is not None and head.trained_on["invented"] == len(threads)
 
 
 def test_classify_hint_files_a_thread_under_its_forum_section_and_says_so() -> None:

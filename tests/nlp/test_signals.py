@@ -43,6 +43,7 @@ def kinds(post: PostView) -> dict[str, list[str]]:
         ),
         ("You're a lifesaver, @ken!", "You're a lifesaver, @ken!"),
         ("Merci, linking works now.", "Merci, linking works now."),
+        ("Got the desktop linked thanks to you.", "Got the desktop linked thanks to you."),
     ],
 )
 def test_signals_gratitude_cites_the_thanking_sentence(text: str, evidence: str) -> None:
@@ -60,6 +61,7 @@ def test_signals_gratitude_cites_the_thanking_sentence(text: str, evidence: str)
         "Still crashing on 7.83. Which log do you need? Thank you all.",
         "You missed my point entirely. Thank you for your nonsense reply.",
         "Cheers in advance, the desktop app will not start.",
+        "Typing is faster on the desktop thanks to the hardware keyboard.",
         "Cheers, but it still crashes on start.",
     ],
 )
