@@ -184,6 +184,11 @@ def markdown(report: dict[str, Any]) -> str:
         f"{report['machine']}. Shared machines vary by up to 50% between runs: compare ratios, "
         "which are measured in one run on the same data. Peak memory is each benchmark "
         "process's ru_maxrss in MB (the scale curve measures each stage in its own process).",
+        *(
+            [f"Taken from an earlier run (`--reuse`): {', '.join(report['reused'])}."]
+            if report.get("reused")
+            else []
+        ),
         "",
         "| stage | throughput | peak MB | baseline (same run, same data) | ratio |",
         "| --- | --- | ---: | --- | ---: |",
@@ -226,6 +231,7 @@ def main() -> int:
         "started": time.strftime("%Y-%m-%d %H:%M"),
         "machine": f"{os.cpu_count()} CPUs, Python {platform.python_version()}",
         "benchmarks": {},
+        "reused": sorted(reused),
     }
     failed = False
     args.out.mkdir(parents=True, exist_ok=True)

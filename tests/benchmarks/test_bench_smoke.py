@@ -56,6 +56,14 @@ def test_bench_report_renders_with_a_failed_benchmark() -> None:
     assert "| stage | throughput | peak MB |" in text and "Failed: `boom`" in text
 
 
+def test_bench_report_names_the_benchmarks_taken_from_an_earlier_run() -> None:
+    """A report mixing runs says so: its date is only that of what it measured itself."""
+    report = {"quick": False, "started": "now", "machine": "m", "benchmarks": {}}
+    assert "--reuse" not in markdown(report)
+    text = markdown({**report, "reused": ["crawl", "scale"]})
+    assert "Taken from an earlier run (`--reuse`): crawl, scale." in text
+
+
 @pytest.mark.slow
 def test_bench_quick_writes_a_well_formed_report(tmp_path: Path) -> None:
     # the benchmarks that load no model: the whole quick mode takes minutes on two cores
