@@ -64,7 +64,7 @@ def evaluate_file(
         load_category_head(settings.nlp.embedding_model),
         hints,
         ProductLinker(nlp, products) if products else None,
-        settings.select.min_score,
+        settings.select,
     )
     predictions = evaluator.predict(items)
     return {"all": score(predictions), **score_by_split(predictions)}, predictions

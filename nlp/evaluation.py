@@ -36,7 +36,7 @@ from nlp.language import detect
 from nlp.products import ProductLinker
 from nlp.resolution import JudgedPost, resolution
 from nlp.roles import COMMUNITY, OPENER, STAFF, community_helpers
-from nlp.select import ThreadEvidence
+from nlp.select import ThreadEvidence, clears_the_bar
 from nlp.sentences import split_sentences
 from nlp.signals import PostView, judge
 from nlp.specificity import specific_details
@@ -148,7 +148,7 @@ class Evaluator:
         category_head: CategoryHead | None = None,
         category_hints: dict[str, str] | None = None,
         linker: ProductLinker | None = None,
-        quality_bar: float = SelectConfig.model_fields["min_score"].default,
+        bar: SelectConfig | None = None,
     ) -> None:
         from nlp.classify import TaxonomyClassifier
 
@@ -157,7 +157,7 @@ class Evaluator:
         self.admission_head = admission_head
         self.category_hints = category_hints or {}
         self.linker = linker
-        self.quality_bar = quality_bar
+        self.bar = bar or SelectConfig()
         texts = TaxonomyClassifier.prototype_texts(taxonomy)
         self.classifier = TaxonomyClassifier(
             taxonomy, dict(zip(texts, encode(texts), strict=True)), category_head
@@ -225,10 +225,11 @@ class Evaluator:
             f"{why}: {views[i].text[s:e]}" for i, (s, e), why in evidence
         ]
         total, parts = authenticity(item, judged, bool(evidence))
-        prediction.predicted["showcase"] = total >= self.quality_bar
+        prediction.predicted["showcase"] = clears_the_bar(total, parts, self.bar)
+        needs = f", needing {' or '.join(self.bar.require_any)}" if self.bar.require_any else ""
         prediction.evidence["showcase"] = [
             f"score {total} ({', '.join(f'{k} {v:+g}' for k, v in parts.items()) or 'no parts'}) "
-            f"against the quality bar {self.quality_bar}"
+            f"against the quality bar {self.bar.min_score}{needs}"
         ]
         text = "\n".join([item.title, *(p.text for p in item.posts)])
         hint = hint_for(self.category_hints, item.forum_category)

@@ -2,8 +2,9 @@
 
 A thread's score is the sum of named parts, each from an annotation whose evidence travels with
 it: a staff admission of a mistake counts most (authenticity over happy talk), then a resolution,
-gratitude, community helpers and staff involvement. Two settings shape the ranking: threads whose
-parts sum below ``select.min_score`` (the quality bar) are never proposed, and with
+gratitude, community helpers and staff involvement. Three settings shape the ranking: threads whose
+parts sum below ``select.min_score`` (the quality bar), or that show none of the parts
+``select.require_any`` names (a mistake owned or a problem solved), are never proposed, and with
 ``select.freshness_half_life_days`` set, a ``freshness`` part takes away half of a thread's quality
 for every half-life since its last activity, so an equally good newer thread ranks first. The top
 threads per product become
@@ -189,16 +190,21 @@ def select_candidates(
                 ),
                 key=lambda item: (-item[0][0], item[1].thread_id),
             )
-            # The quality bar is on what the thread shows, before its age is counted.
-            eligible = [
-                (s, t) for s, t in ranked if s[0] - s[1].get("freshness", 0.0) >= config.min_score
-            ]
+            eligible = [(s, t) for s, t in ranked if clears_the_bar(*s, config)]
             chosen = _diversified(session, eligible, config)
             changed += _store_candidates(
                 session, product, chosen, openers, lambda t: t.freshness_evidence(today, half_life)
             )
             total += len(chosen)
     return SelectReport(len(products), total, changed)
+
+
+def clears_the_bar(total: float, parts: dict[str, float], config: SelectConfig) -> bool:
+    """Whether a thread may be proposed: its parts sum to the quality bar before its age is
+    counted, and it shows one of the parts ``select.require_any`` names."""
+    quality = total - parts.get("freshness", 0.0)
+    required = not config.require_any or any(parts.get(p, 0.0) > 0 for p in config.require_any)
+    return quality >= config.min_score and required
 
 
 POOL_FACTOR = 5

@@ -119,7 +119,7 @@ def candidates(store: Store) -> list[tuple[int, dict[str, float], list[dict[str,
 
 @pytest.fixture
 def acme(make_settings: Callable[..., Settings]) -> Callable[..., tuple[Settings, Store]]:
-    def build(**select_config: float) -> tuple[Settings, Store]:
+    def build(**select_config: object) -> tuple[Settings, Store]:
         settings = make_settings(
             products=[{"name": "Acme Sync", "slug": "acme-sync"}], select=select_config
         )
@@ -155,8 +155,22 @@ def test_select_quality_bar_counts_before_freshness(acme) -> None:
     assert [c[0] for c in candidates(store)] == [old]  # 2.5 before decay; 0.5 is below
 
 
-def test_select_category_cap_lets_another_topic_onto_a_product_page(acme) -> None:
+def test_select_proposes_only_a_mistake_owned_or_a_problem_solved(acme) -> None:
+    """Thanks alone clear a low bar but prove nothing; ``require_any: []`` lets them through."""
     settings, store = acme(min_score=0.5)
+    day = datetime(2025, 11, 28, tzinfo=UTC)
+    solved = save(store, "solved", day)
+    thanked = save(store, "thanked", day, resolved=False)  # gratitude 0.5: over the bar
+    select_candidates(store, settings.select, today=date(2025, 12, 1))
+    assert [c[0] for c in candidates(store)] == [solved]
+
+    anything = settings.select.model_copy(update={"require_any": []})
+    select_candidates(store, anything, today=date(2025, 12, 1))
+    assert [c[0] for c in candidates(store)] == [solved, thanked]
+
+
+def test_select_category_cap_lets_another_topic_onto_a_product_page(acme) -> None:
+    settings, store = acme(min_score=0.5, require_any=[])
     day = datetime(2025, 11, 28, tzinfo=UTC)
     first = save(store, "beta-1", day, category="release-beta")
     second = save(store, "beta-2", day, category="release-beta")

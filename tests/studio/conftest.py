@@ -25,7 +25,7 @@ from tests.studio import corpus
 
 def make_studio_settings(home: Path, **values: object) -> Settings:
     values.setdefault("store", f"sqlite:///{home / 'corpus.db'}")
-    values.setdefault("select", {"min_score": 0.0})
+    values.setdefault("select", {"min_score": 0.0, "require_any": []})
     return load_settings(
         None,
         home=home,

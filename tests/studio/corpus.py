@@ -3,9 +3,9 @@
 :func:`build` writes :mod:`tests.search.corpus` into the store (threads, posts, post texts,
 annotations, thread vectors), splits each post text into its sentences as enrichment would,
 gives the admission and gratitude annotations their evidence sentence, runs selection
-(``select.min_score: 0`` so every live thread of a product is a candidate), and builds the local
-search index. Candidates: ``acme-sync``: sync-stopped (admission, resolved), sync-slow;
-``acme-notes``: reminders-late (admission, resolved), dark-mode.
+(``select.min_score: 0`` and no ``require_any``, so every live thread of a product is a
+candidate), and builds the local search index. Candidates: ``acme-sync``: sync-stopped
+(admission, resolved), sync-slow; ``acme-notes``: reminders-late (admission, resolved), dark-mode.
 """
 
 from __future__ import annotations

@@ -400,7 +400,7 @@ def test_api_is_documented_by_openapi(client: TestClient) -> None:
 
 def test_api_candidate_explains_its_freshness(tmp_path: Path) -> None:
     settings = make_studio_settings(
-        tmp_path, select={"min_score": 0.0, "freshness_half_life_days": 365}
+        tmp_path, select={"min_score": 0.0, "require_any": [], "freshness_half_life_days": 365}
     )
     corpus.build(settings)  # the invented threads are from March 2024: over a year old
     with TestClient(create_app(settings)) as client:

@@ -105,7 +105,7 @@ def test_concurrent_crawls_enrich_and_approvals_lose_nothing(
             {**forum_venue(name, forum), "public_url": f"https://{name}.example"}
             for name, forum in forums.items()
         ],
-        select={"min_score": 0.0},
+        select={"min_score": 0.0, "require_any": []},
         publish={"out": tmp_path / "site"},
         studio={"secret_key": "concurrency-" + "x" * 32},
     )

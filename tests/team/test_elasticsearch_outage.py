@@ -33,7 +33,9 @@ pytestmark = pytest.mark.slow
 def corpus(team_settings: Callable[..., Settings]) -> Settings:
     """The studio corpus in PostgreSQL (built with the local index; Elasticsearch comes next)."""
     settings = team_settings(
-        products=studio_corpus.PRODUCTS, select={"min_score": 0.0}, search="local"
+        products=studio_corpus.PRODUCTS,
+        select={"min_score": 0.0, "require_any": []},
+        search="local",
     )
     studio_corpus.build(settings)
     return settings

@@ -68,7 +68,7 @@ def down(team_settings: Callable[..., Settings]) -> Settings:
     """A migrated PostgreSQL store holding a corpus, and Elasticsearch on a closed port."""
     settings = team_settings(
         products=studio_corpus.PRODUCTS,
-        select={"min_score": 0.0},
+        select={"min_score": 0.0, "require_any": []},
         search="local",  # the studio corpus builds its local index; then Elasticsearch "fails"
         studio={"secret_key": "faults-" + "x" * 32},
     )

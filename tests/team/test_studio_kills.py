@@ -42,7 +42,7 @@ Decided = Counter[tuple[int, str]]
 def settings(make_settings: Callable[..., Settings]) -> Settings:
     settings = make_settings(
         products=studio_corpus.PRODUCTS,
-        select={"min_score": 0.0},
+        select={"min_score": 0.0, "require_any": []},
         search="local",
         studio={"secret_key": "kills-" + "x" * 32},
     )

@@ -143,7 +143,7 @@ def team(
             studio={"secret_key": "team-secret-" + "x" * 32},
             airflow={"retries": 0, "schedules": {"approvals": "@hourly"}},
             # A handful of sample threads: every one a candidate, so one stays unapproved.
-            select={"min_score": 0.0},
+            select={"min_score": 0.0, "require_any": []},
         )
         config = write_config(settings, home / "candor.yaml")
         result = Team(settings, topics)
