@@ -149,15 +149,18 @@ BARE_THANKS = _rx(
 THANKS_IN_OTHER_WORDS = _rx(
     r"\bcheers\b(?! (to|and) (the|a) (new|next))",
     r"\b(props|kudos|shout ?out|big shout|hats off|bravo|well done|much love|mad respect)\b",
-    r"\b(respect|credit|credits) (to|goes to|for) \w",
-    r"(^\W*|\bi |\bwe |\breally |\btruly |\bgreatly |\bso |\bmuch )appreciated?"
-    r"( it| you| that| this| the| your| all| everyone)?\b",
+    r"\b(respect|credit|credits) (to|goes to|for) [\w@]",
+    r"\bcredit where credit('s| is) due\b",
+    r"(^\W*|\bi |\bwe |\breally |\btruly |\bgreatly |\bso |\bmuch )appreciated?\b",
+    r"\bappreciated? (it|you|that|this|the|your|all|everyone)\b",
     r"\b(i |we )?(really |greatly |truly )?(owe you|you saved|saved my|made my day|"
     r"you('re| are) a (genius|legend|star|hero|life ?saver|gem))",
     r"\b(legend|legendary|lifesaver|life saver|genius|you rock|you guys rock|nailed it|bless you|"
     r"god bless)\b",
     r"\b(much obliged|ta very much|tysm|tyvm|thank ya|thankyou|thnx|thanx|tnx|thks)\b",
-    r"^\W*ta\b",
+    r"^\W*ta\b|\bta\W*$",
+    r"\b(my hero|you('re| are) the best|owe (you|the \w+|him|her|them)\b)",
+    r"\bthank @\w|\b(have|want|wanted|need|must|got) to thank\b",
     r"\b(danke|merci|grazie|gracias|obrigad[oa]|dank je|tack|spasibo|dziękuję)\b",
     r"\b(good|great|nice) (call|tip|shout|one|catch|find|spot)\b",
     r"\b(really |so )?thankful\b",
@@ -167,7 +170,9 @@ NOT_CREDIT = _rx(
     NOT_THANKS.pattern,
     r"\b(in advance|in adv|in anticipation|beforehand)\b",
     r"\b(any|some) (help|tips?|hints?|advice|pointers?|ideas?|input|replies|answers?)\b",
-    r"\b(if|would|could|'d)\b",
+    r"\b(would|could|'d) (be|appreciate|love|like|help|you|someone|anyone|really)\b",
+    r"\bif (you|anyone|someone|somebody)\b",
+    r"\b(\w+n't|not|never) appreciate",
     r"\bthanks? (you )?for (looking|taking the time|reading|posting|flagging|raising|bringing|"
     r"the mention|trying)\b",
     r"\b(thanks?|cheers|ta)\W+(but|though)\b|\b(all the same|though)\b",

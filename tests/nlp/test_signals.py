@@ -44,6 +44,11 @@ def kinds(post: PostView) -> dict[str, list[str]]:
         ("You're a lifesaver, @ken!", "You're a lifesaver, @ken!"),
         ("Merci, linking works now.", "Merci, linking works now."),
         ("Got the desktop linked thanks to you.", "Got the desktop linked thanks to you."),
+        ("Credit to @jo for spotting the clock.", "Credit to @jo for spotting the clock."),
+        (
+            "I have to thank @rosa, I'd have lost it all.",
+            "I have to thank @rosa, I'd have lost it all.",
+        ),
     ],
 )
 def test_signals_gratitude_cites_the_thanking_sentence(text: str, evidence: str) -> None:
@@ -62,6 +67,7 @@ def test_signals_gratitude_cites_the_thanking_sentence(text: str, evidence: str)
         "You missed my point entirely. Thank you for your nonsense reply.",
         "Cheers in advance, the desktop app will not start.",
         "Typing is faster on the desktop thanks to the hardware keyboard.",
+        "Cheers, I would appreciate any pointers on the export.",
         "Cheers, but it still crashes on start.",
     ],
 )
