@@ -335,7 +335,8 @@ class SelectConfig(_Section):
         default=["admission", "resolved"],
         description="A thread is proposed only when one of these score parts is present: the "
         "proof Candor exists to show, a mistake owned or a problem solved (showcase labels, tune "
-        "half: precision at the bar .57 -> .73, same recall). Empty: the bar alone decides.",
+        "half: precision at the bar .57 -> .73, same recall). Score part names; a misspelt one "
+        "is refused. Empty: the bar alone decides.",
     )
     freshness_half_life_days: float = Field(
         default=0.0,

@@ -36,7 +36,7 @@ from nlp.language import detect
 from nlp.products import ProductLinker
 from nlp.resolution import JudgedPost, resolution
 from nlp.roles import COMMUNITY, OPENER, STAFF, community_helpers
-from nlp.select import ThreadEvidence, clears_the_bar
+from nlp.select import ThreadEvidence, check_required_parts, clears_the_bar
 from nlp.sentences import split_sentences
 from nlp.signals import PostView, judge
 from nlp.specificity import specific_details
@@ -158,6 +158,7 @@ class Evaluator:
         self.category_hints = category_hints or {}
         self.linker = linker
         self.bar = bar or SelectConfig()
+        check_required_parts(self.bar)
         texts = TaxonomyClassifier.prototype_texts(taxonomy)
         self.classifier = TaxonomyClassifier(
             taxonomy, dict(zip(texts, encode(texts), strict=True)), category_head

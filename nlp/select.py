@@ -25,13 +25,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from corpus import models as m
+from corpus.errors import InputError
 from corpus.settings import SelectConfig
 from corpus.store import Store
 from nlp.diversify import Choice, diversify
 
 # v2: diversified (MMR, near-duplicates, quota, happy-talk cap); v3: category cap;
-# v4: helpers weigh half, quality bar 2.5 (both chosen on the dev set's showcase labels)
-SELECTOR = "candor.select.v4"
+# v4: helpers weigh half, quality bar 2.5 (both chosen on the dev set's showcase labels);
+# v5: select.require_any (an admission or a resolution)
+SELECTOR = "candor.select.v5"
 MAX_EXCERPT_POSTS = 4
 
 # Weight of each part: (per occurrence, cap). Negative parts lower the score, down to their cap.
@@ -161,6 +163,7 @@ def select_candidates(
 
     ``today`` (default: the current UTC date) is what thread ages are counted to.
     """
+    check_required_parts(config)
     today = today or datetime.now(UTC).date()
     half_life = config.freshness_half_life_days
     with store.session() as session:
@@ -197,6 +200,17 @@ def select_candidates(
             )
             total += len(chosen)
     return SelectReport(len(products), total, changed)
+
+
+def check_required_parts(config: SelectConfig) -> None:
+    """Refuse a ``select.require_any`` part no score has: a misspelt part would silently
+    leave every product page empty."""
+    unknown = [part for part in config.require_any if part not in WEIGHTS]
+    if unknown:
+        raise InputError(
+            f"select.require_any: {', '.join(map(repr, unknown))} is not a score part "
+            f"(choose from {', '.join(sorted(WEIGHTS))})"
+        )
 
 
 def clears_the_bar(total: float, parts: dict[str, float], config: SelectConfig) -> bool:

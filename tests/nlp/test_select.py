@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from candor import stages
 from corpus import models as m
+from corpus.errors import InputError
 from corpus.ingest import ensure_venue, save_thread
 from corpus.settings import Settings, VenueConfig
 from corpus.store import Store
@@ -167,6 +168,13 @@ def test_select_proposes_only_a_mistake_owned_or_a_problem_solved(acme) -> None:
     anything = settings.select.model_copy(update={"require_any": []})
     select_candidates(store, anything, today=date(2025, 12, 1))
     assert [c[0] for c in candidates(store)] == [solved, thanked]
+
+
+def test_select_refuses_a_required_part_no_score_has(acme) -> None:
+    settings, store = acme(require_any=["admision"])
+    save(store, "solved", datetime(2025, 11, 28, tzinfo=UTC))
+    with pytest.raises(InputError, match=r"select.require_any: 'admision' is not a score part"):
+        select_candidates(store, settings.select, today=date(2025, 12, 1))
 
 
 def test_select_category_cap_lets_another_topic_onto_a_product_page(acme) -> None:
