@@ -256,6 +256,8 @@ class SampleForum:
             self._topics[prepared["id"]] = prepared
         self._lock = threading.Lock()
         self._request_count = 0
+        self._in_flight = 0
+        self._last_request = 0.0
         self._by_kind: Counter[str] = Counter()
         self._by_status: Counter[int] = Counter()
         self._log: list[LoggedRequest] = []
@@ -324,6 +326,31 @@ class SampleForum:
         """How many requests the forum answered, whatever the path or status."""
         with self._lock:
             return self._request_count
+
+    def wait_idle(self, quiet: float = 0.2, timeout: float = 10.0) -> None:
+        """Return once no answer is being prepared and none has begun for ``quiet`` seconds.
+
+        A client killed mid-request leaves its last requests to be answered (and counted) after
+        it died; tests that compare counters before and after call this first.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                busy, last = self._in_flight, self._last_request
+            if not busy and time.monotonic() - last >= quiet:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the sample forum is still answering {busy} requests")
+            time.sleep(0.01)
+
+    def _begin(self) -> None:
+        with self._lock:
+            self._in_flight += 1
+            self._last_request = time.monotonic()
+
+    def _end(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
 
     @property
     def requests_by_path_kind(self) -> Counter[str]:
@@ -610,6 +637,13 @@ class _ForumHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         forum: SampleForum = self.server.forum  # type: ignore[attr-defined]
+        forum._begin()
+        try:
+            self._answer(forum)
+        finally:
+            forum._end()
+
+    def _answer(self, forum: SampleForum) -> None:
         if forum.faults.latency:
             time.sleep(forum.faults.latency)
         reply = forum.handle(self.path, dict(self.headers.items()))

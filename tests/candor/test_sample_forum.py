@@ -235,6 +235,18 @@ def test_sample_forum_counts_requests_by_path_kind(forum: SampleForum) -> None:
     }
 
 
+def test_sample_forum_wait_idle_counts_a_request_its_client_gave_up_on(
+    topics: list[dict[str, Any]],
+) -> None:
+    """A killed crawler's last request is answered after it died; wait_idle waits for it."""
+    with SampleForum(topics, faults=Faults(latency=0.3)) as forum:
+        with pytest.raises((TimeoutError, urllib.error.URLError)):
+            urllib.request.urlopen(f"{forum.base_url}/latest.json", timeout=0.05)
+        assert forum.request_count == 0  # still being answered
+        forum.wait_idle()
+        assert forum.request_count == 1
+
+
 def test_sample_forum_stop_releases_the_port(topics: list[dict[str, Any]]) -> None:
     forum = SampleForum(topics)
     base_url = forum.start()
