@@ -40,7 +40,8 @@ import threading
 import time
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -343,14 +344,17 @@ class SampleForum:
                 raise TimeoutError(f"the sample forum is still answering {busy} requests")
             time.sleep(0.01)
 
-    def _begin(self) -> None:
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """Mark one request as being answered, for :meth:`wait_idle`."""
         with self._lock:
             self._in_flight += 1
             self._last_request = time.monotonic()
-
-    def _end(self) -> None:
-        with self._lock:
-            self._in_flight -= 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._in_flight -= 1
 
     @property
     def requests_by_path_kind(self) -> Counter[str]:
@@ -637,28 +641,22 @@ class _ForumHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         forum: SampleForum = self.server.forum  # type: ignore[attr-defined]
-        forum._begin()
-        try:
-            self._answer(forum)
-        finally:
-            forum._end()
-
-    def _answer(self, forum: SampleForum) -> None:
-        if forum.faults.latency:
-            time.sleep(forum.faults.latency)
-        reply = forum.handle(self.path, dict(self.headers.items()))
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.end_headers()
-        if reply.truncate:
-            self.wfile.write(reply.body[: len(reply.body) // 2])
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        self.wfile.write(reply.body)
+        with forum.answering():
+            if forum.faults.latency:
+                time.sleep(forum.faults.latency)
+            reply = forum.handle(self.path, dict(self.headers.items()))
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            for name, value in reply.headers:
+                self.send_header(name, value)
+            self.end_headers()
+            if reply.truncate:
+                self.wfile.write(reply.body[: len(reply.body) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
+            self.wfile.write(reply.body)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Log nothing: a crawl makes hundreds of requests and stderr is for warnings."""
